@@ -1,0 +1,53 @@
+import { defineCommand } from "citty";
+import { userInfo } from "node:os";
+import { runPipe, type ClientMode, type Output } from "../core/client.ts";
+import { parseAddress, pick, pickBoolean } from "../core/options.ts";
+import { usageError } from "../core/errors.ts";
+import { sharedArgs } from "./shared.ts";
+
+export const connectArgs = {
+  address: { type: "positional", required: false, description: "HOST[:PORT] of the room (default localhost:8000) [CHAT_ADDRESS]", valueHint: "HOST[:PORT]" },
+  name: { type: "string", description: "your name in the room (default: your login name) [CHAT_NAME]", valueHint: "NAME" },
+  raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },
+  json: { type: "boolean", description: "print one JSON event per line, for programs [CHAT_JSON]" },
+  ...sharedArgs,
+} as const;
+
+function loginName(): string | undefined {
+  try {
+    return process.env.USER || process.env.LOGNAME || userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stdoutSink(): Output {
+  const writer = Bun.stdout.writer();
+  return {
+    write: (data) => void writer.write(data),
+    flush: async () => void (await writer.flush()),
+  };
+}
+
+export default defineCommand({
+  meta: { name: "connect", description: "Join a chat room" },
+  args: connectArgs,
+  async run({ args }) {
+    const env = process.env;
+    const { host, port } = parseAddress(pick(args, env, "address"));
+    const raw = pickBoolean(args, env, "raw");
+    const json = pickBoolean(args, env, "json");
+    if (raw && json) throw usageError("--raw and --json cannot be used together");
+    const mode: ClientMode = raw ? "raw" : json ? "json" : "plain";
+    const code = await runPipe({
+      host,
+      port,
+      name: pick(args, env, "name") ?? loginName(),
+      mode,
+      input: Bun.stdin.stream(),
+      output: stdoutSink(),
+      warn: (message) => process.stderr.write(`chat: ${message}\n`),
+    });
+    process.exit(code);
+  },
+});

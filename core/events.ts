@@ -1,0 +1,32 @@
+// What happens in the room, as data: the hub emits Events; messages.ts renders them as text, toJson for `/mode json`.
+
+export type Reason = "idle" | "too slow" | "kicked" | "banned";
+
+/** A chat line kept for history. */
+export interface Said {
+  type: "message" | "me";
+  from: string;
+  text: string;
+  ts: number;
+}
+
+export interface Presence {
+  name: string;
+  away?: string;
+}
+
+export type Event =
+  | { type: "welcome"; name: string; present: Presence[]; motd: string[]; lang: "en" | "zh" }
+  | { type: "history"; lines: Said[] }
+  | { type: "join"; name: string }
+  | { type: "leave"; name: string; reason?: Reason }
+  | { type: "message"; from: string; text: string }
+  | { type: "me"; from: string; text: string }
+  | { type: "nick"; from: string; to: string }
+  | { type: "private"; from: string; to: string; text: string }
+  | { type: "notice"; text: string; code?: string; name?: string };
+
+/** One JSON object per line: the event with its time in milliseconds since the epoch. */
+export function toJson(event: Event, ts: number): string {
+  return JSON.stringify({ ...event, ts });
+}

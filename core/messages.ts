@@ -1,0 +1,100 @@
+// Every line a user reads: events rendered as plain text, in English or in the seed's Chinese.
+import type { Event, Presence, Reason, Said } from "./events.ts";
+import { COMMANDS } from "./commands.ts";
+
+export type Lang = "en" | "zh";
+export const LANGS: readonly Lang[] = ["en", "zh"];
+
+/** The words that differ by language: the four events of the seed. */
+export interface Words {
+  lang: Lang;
+  youAre(name: string): string;
+  present(names: string[]): string;
+  arrived(name: string): string;
+  left(name: string, reason?: Reason): string;
+}
+
+const because = (reason?: Reason) => (reason ? ` (${reason})` : "");
+
+const ENGLISH: Words = {
+  lang: "en",
+  youAre: (name) => `You are ${name}`,
+  present: (names) => `Present: ${names.join(", ")}`,
+  arrived: (name) => `${name} has arrived`,
+  left: (name, reason) => `${name} has left${because(reason)}`,
+};
+
+const CHINESE: Words = {
+  lang: "zh",
+  youAre: (name) => `欢迎 ${name}`,
+  present: (names) => `在线: ${names.join(", ")}`,
+  arrived: (name) => `${name} 上线`,
+  left: (name, reason) => `${name} 下线${because(reason)}`,
+};
+
+export function wordsFor(lang: Lang): Words {
+  return lang === "zh" ? CHINESE : ENGLISH;
+}
+
+/** `bob (away: lunch)` in /who; plain `bob` otherwise. */
+export function describePresence(p: Presence): string {
+  return p.away === undefined ? p.name : p.away ? `${p.name} (away: ${p.away})` : `${p.name} (away)`;
+}
+
+/** A replayed chat line, marked with the time it was said (HH:MM, UTC) so it reads as history. */
+export function historyLine(said: Said): string {
+  const time = new Date(said.ts).toISOString().slice(11, 16);
+  return said.type === "me" ? `[${time}] * ${said.from} ${said.text}` : `[${time}] ${said.from}: ${said.text}`;
+}
+
+/** The plain-protocol lines for an event. */
+export function renderPlain(event: Event, words: Words): string[] {
+  switch (event.type) {
+    case "welcome": {
+      const lines = [words.youAre(event.name)];
+      if (event.present.length > 0) lines.push(words.present(event.present.map((p) => p.name)));
+      for (const line of event.motd) lines.push(`* ${line}`);
+      return lines;
+    }
+    case "history":
+      return event.lines.map(historyLine);
+    case "join":
+      return [words.arrived(event.name)];
+    case "leave":
+      return [words.left(event.name, event.reason)];
+    case "message":
+      return [`${event.from}: ${event.text}`];
+    case "me":
+      return [`* ${event.from} ${event.text}`];
+    case "nick":
+      return [`${event.from} is now known as ${event.to}`];
+    case "private":
+      return [`* ${event.from} -> ${event.to}: ${event.text}`];
+    case "notice":
+      return [`* ${event.text}`];
+  }
+}
+
+/** Replies to one user; the text after `* `. */
+export const NOTICE = {
+  lineTooLong: "line too long",
+  slowDown: "slow down",
+  serverFull: "server is full",
+  shuttingDown: "server shutting down",
+  who: (present: Presence[]) => `Present: ${present.map(describePresence).join(", ")}`,
+  unknownCommand: (command: string) => `unknown command ${command} (try /help)`,
+  usage: (usage: string) => `usage: ${usage}`,
+  nameTaken: (name: string) => `name ${name} is taken`,
+  nameInvalid: (name: string, why: string) => `cannot use the name "${name}": ${why}`,
+  nameUnchanged: (name: string) => `you are already ${name}`,
+  noSuchUser: (name: string) => `no one here is called ${name}`,
+  isAway: (name: string, text: string) => (text ? `${name} is away: ${text}` : `${name} is away`),
+  nowAway: (text: string) => (text ? `you are away: ${text}` : "you are away"),
+  back: "you are back",
+  notAway: "you were not away",
+  unknownMode: (mode: string) => `unknown mode ${mode} (plain or json)`,
+  help: (): string[] => {
+    const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+    return ["Commands:", ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)];
+  },
+};

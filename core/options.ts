@@ -1,0 +1,109 @@
+// Turns what the user typed (flags, CHAT_* variables) into checked values; the flag wins over the variable.
+import { usageError } from "./errors.ts";
+
+export const DEFAULT_PORT = 8000;
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** `host:port`, `host`, `[::1]:8000`, `[::1]`, `::1`, `:8000` or nothing (localhost). */
+export function parseAddress(text: string | undefined, defaultHost = "localhost"): Address {
+  const input = (text ?? "").trim();
+  if (input === "") return { host: defaultHost, port: DEFAULT_PORT };
+  let host: string;
+  let port: string | undefined;
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(input);
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2];
+    if (!host.includes(":")) throw usageError(`bad address "${text}": brackets are only for IPv6`);
+  } else if (input.indexOf(":") !== input.lastIndexOf(":")) {
+    host = input; // a bare IPv6 address such as ::1 has no port
+  } else {
+    const colon = input.indexOf(":");
+    host = colon < 0 ? input : input.slice(0, colon);
+    port = colon < 0 ? undefined : input.slice(colon + 1);
+  }
+  if (host === "") host = defaultHost;
+  if (/[\s/@?#]/.test(host)) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
+  return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `address "${text}"`) };
+}
+
+export function parsePort(text: string, what = "--port"): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw usageError(`bad ${what}: port must be a number from 0 to 65535, not "${text}"`);
+  return port;
+}
+
+/** A whole number; `off` means 0 where 0 turns a limit off. */
+export function parseCount(text: string, flag: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === "off") return 0;
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw usageError(`bad ${flag}: expected a whole number, not "${text}"`);
+  return Number(t);
+}
+
+/** A positive rate such as `5` or `0.5` lines a second; 0 turns it off. */
+export function parseRate(text: string, flag: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === "off") return 0;
+  const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(n)) throw usageError(`bad ${flag}: expected a number, not "${text}"`);
+  return n;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3,
+};
+
+/** Bytes: `4096`, `64k`, `1MiB`, `2mb`. */
+export function parseSize(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text.trim().toLowerCase());
+  const unit = m ? SIZE_UNITS[m[2]!] : undefined;
+  if (!m || unit === undefined) throw usageError(`bad ${flag}: expected a size such as 4096, 64k or 1MiB, not "${text}"`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, "": 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds: `500ms`, `30s`, `5m`, `1h`, `1h30m`; a bare number is seconds; `0` or `off` is 0. */
+export function parseDuration(text: string, flag: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === "off" || t === "0") return 0;
+  const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d)?)+$/.test(t) ? t.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)?/g) : null;
+  if (!parts) throw usageError(`bad ${flag}: expected a duration such as 30s, 5m or 1h, not "${text}"`);
+  let ms = 0;
+  for (const part of parts) {
+    const [, n, unit = ""] = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(part)!;
+    ms += Number(n) * DURATION_UNITS[unit]!;
+  }
+  return Math.round(ms);
+}
+
+/** The environment twin of a flag: `--max-clients` ↔ `CHAT_MAX_CLIENTS`. */
+export function envName(flag: string): string {
+  return `CHAT_${flag.replace(/^-+/, "").replace(/-/g, "_").toUpperCase()}`;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** The flag if given, else its CHAT_* variable, else undefined. */
+export function pick(args: Record<string, unknown>, env: Env, flag: string): string | undefined {
+  const value = args[flag];
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "true" : "false";
+  const fromEnv = env[envName(flag)];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+/** A boolean flag or its variable (`1`, `true`, `yes`, `on` are true). */
+export function pickBoolean(args: Record<string, unknown>, env: Env, flag: string): boolean {
+  const value = pick(args, env, flag);
+  if (value === undefined) return false;
+  const t = value.trim().toLowerCase();
+  if (["1", "true", "yes", "on", ""].includes(t)) return true;
+  if (["0", "false", "no", "off"].includes(t)) return false;
+  throw usageError(`bad ${envName(flag)}: expected true or false, not "${value}"`);
+}

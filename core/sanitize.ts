@@ -1,0 +1,35 @@
+// What text and names may contain: nothing that can move a cursor, recolour a terminal or reorder a line.
+
+// CSI (ESC [ … final), OSC (ESC ] … BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ … ST),
+// two-character escapes (ESC, intermediates, final) and the 8-bit CSI.
+const ESCAPE_SEQUENCE =
+  /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[ -/]*[0-~])|\x9b[0-?]*[ -/]*[@-~]/g;
+
+// C0 but tab, DEL, C1, the bidi marks, embeddings, overrides and isolates, and the
+// Unicode line and paragraph separators.
+const FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const HAS_FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** Text without escape sequences or control characters. Already-clean text is returned as is. */
+export function cleanText(text: string): string {
+  if (!HAS_FORBIDDEN.test(text)) return text;
+  return text.replace(ESCAPE_SEQUENCE, "").replace(FORBIDDEN, "");
+}
+
+export const MAX_NAME = 32;
+const NAME = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
+
+/** Why a (cleaned) name is refused, or undefined if it is fine. */
+export function nameProblem(name: string): string | undefined {
+  const length = [...name].length;
+  if (length === 0) return "a name needs at least one character";
+  if (length > MAX_NAME) return `a name has at most ${MAX_NAME} characters`;
+  if (!NAME.test(name)) return "a name may hold only letters, digits, _, - and .";
+  return undefined;
+}
+
+/** The form names are compared in: `Alice`, `alice` and a fullwidth `ａｌｉｃｅ` are one name. */
+export function nameKey(name: string): string {
+  // Upper then lower folds more than lower alone (ß → SS → ss).
+  return name.normalize("NFKC").toUpperCase().toLowerCase();
+}

@@ -1,0 +1,107 @@
+// What a client knows of the room in JSON mode: its own name, the events as they come, and claiming the name it asked for.
+import type { Event } from "./events.ts";
+import { MAX_NAME } from "./sanitize.ts";
+
+export type Timed = Event & { ts: number };
+
+export interface SessionHandlers {
+  /** An event from the server, with the raw JSON line it came in. */
+  event(event: Timed, json: string): void;
+  /** Something the client itself has to say (the name it got instead of the one asked for). */
+  notice(text: string): void;
+}
+
+/** How many variants of a taken name to try before keeping the one the server gave. */
+const MAX_TRIES = 20;
+
+export class Session {
+  /** Our name as the server knows it. */
+  name?: string;
+  /** The language of the server's words, from its welcome. */
+  lang: "en" | "zh" = "en";
+  /** Resolves once the name asked for is settled, taken, or refused. */
+  readonly settled: Promise<void>;
+  readonly #handlers: SessionHandlers;
+  readonly #send: (line: string) => void;
+  readonly #wanted?: string;
+  #trying?: string;
+  #tries = 0;
+  #settle!: () => void;
+
+  constructor(wanted: string | undefined, send: (line: string) => void, handlers: SessionHandlers) {
+    this.#wanted = wanted;
+    this.#send = send;
+    this.#handlers = handlers;
+    this.settled = new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  /** The first lines to send: switch to JSON, then claim the name. */
+  start(): void {
+    this.#send("/mode json");
+    if (this.#wanted) this.#claim(this.#wanted);
+  }
+
+  /** A line from the server. Lines before the first JSON one are the plain welcome, already repeated in JSON. */
+  line(text: string): void {
+    if (text.charCodeAt(0) !== 0x7b /* { */) return;
+    let event: Timed;
+    try {
+      event = JSON.parse(text) as Timed;
+    } catch {
+      return;
+    }
+    switch (event.type) {
+      case "welcome":
+        this.name = event.name;
+        this.lang = event.lang ?? "en";
+        if (!this.#wanted || this.#wanted === event.name) this.#settle();
+        break;
+      case "nick":
+        if (event.from !== this.name) break;
+        this.name = event.to;
+        if (this.#trying === event.to) this.#done();
+        break;
+      case "notice":
+        if (this.#trying !== undefined && event.name === this.#trying && this.#claimReply(event.code)) return;
+        break;
+    }
+    this.#handlers.event(event, text);
+  }
+
+  /** True if the notice answered our claim and is handled here. */
+  #claimReply(code: string | undefined): boolean {
+    const asked = this.#trying!;
+    if (code === "name_taken" && this.#tries < MAX_TRIES) {
+      this.#claim(variant(this.#wanted!, ++this.#tries + 1));
+      return true;
+    }
+    if (code === "name_taken" || code === "name_invalid") {
+      this.#handlers.notice(`could not take the name ${asked}; you are ${this.name}`);
+      this.#done();
+      return true;
+    }
+    if (code === "name_unchanged") {
+      this.#done();
+      return true;
+    }
+    return false;
+  }
+
+  #claim(name: string): void {
+    this.#trying = name;
+    this.#send(`/nick ${name}`);
+  }
+
+  #done(): void {
+    if (this.#trying && this.#wanted && this.#trying !== this.#wanted && this.name === this.#trying)
+      this.#handlers.notice(`the name ${this.#wanted} is taken; you are ${this.#trying}`);
+    this.#trying = undefined;
+    this.#settle();
+  }
+}
+
+/** `alice-2`, shortened so that the result is still a valid name. */
+export function variant(name: string, n: number): string {
+  const suffix = `-${n}`;
+  return [...name].slice(0, MAX_NAME - suffix.length).join("") + suffix;
+}
