@@ -40,15 +40,18 @@ function checkFlags(command: CommandDef<ArgsDef>, argv: string[]): void {
   }
 }
 
-async function usage(command: CommandDef<ArgsDef>): Promise<string> {
-  return renderUsage(command, command === main ? undefined : main);
+/** citty colours its usage even in a pipe; only a terminal gets colour. */
+async function usage(command: CommandDef<ArgsDef>, tty: boolean | undefined): Promise<string> {
+  const text = await renderUsage(command, command === main ? undefined : main);
+  const plain = tty && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
+  return plain.replace(/[ \t]+$/gm, "");
 }
 
 async function run(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const sub = first === undefined ? undefined : subCommands[first];
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write((await usage(sub ?? main)) + "\n");
+    process.stdout.write((await usage(sub ?? main, process.stdout.isTTY)) + "\n");
     return 0;
   }
   if (!sub && (first === "--version" || first === "-v")) {
@@ -56,7 +59,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!sub) {
-    process.stderr.write((await usage(main)) + "\n\n");
+    process.stderr.write((await usage(main, process.stderr.isTTY)) + "\n\n");
     process.stderr.write(first === undefined ? "chat: a command is needed: serve or connect\n" : `chat: unknown command "${first}"\n`);
     return 2;
   }

@@ -15,7 +15,8 @@ export const connectArgs = {
 
 function loginName(): string | undefined {
   try {
-    return process.env.USER || process.env.LOGNAME || userInfo().username || undefined;
+    const name = process.env.USER || process.env.LOGNAME || userInfo().username;
+    return name && name !== "unknown" ? name : undefined; // Bun says "unknown" when it cannot tell
   } catch {
     return undefined;
   }

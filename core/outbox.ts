@@ -71,7 +71,12 @@ export class Outbox {
     if (this.#state !== "open") return;
     this.#chunks.push(bytes);
     this.#queued += bytes.length;
-    if (this.#queued > this.#options.maxQueue) return this.#overflow();
+    if (this.#queued > this.#options.maxQueue) {
+      // Over the cap within one turn is not slowness yet: see what the kernel takes now.
+      if (!this.#blocked) this.flush();
+      if (this.#queued > this.#options.maxQueue) this.#overflow();
+      return;
+    }
     if (!this.#dirty && !this.#blocked) {
       this.#dirty = true;
       this.#flusher.schedule(this);

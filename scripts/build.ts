@@ -1,0 +1,30 @@
+// `npm run build`: compiles cmd/chat.ts into the single file dist/chat (or --target/--outfile for releases).
+import { parseArgs } from "node:util";
+import pkg from "../package.json" with { type: "json" };
+
+const { values } = parseArgs({
+  options: {
+    target: { type: "string" },
+    outfile: { type: "string", default: "dist/chat" },
+    version: { type: "string", default: pkg.version },
+  },
+});
+
+const command = [
+  process.execPath,
+  "build",
+  "--compile",
+  "--minify",
+  "--sourcemap",
+  `--define=CHAT_VERSION=${JSON.stringify(values.version)}`,
+  ...(values.target ? [`--target=${values.target}`] : []),
+  "cmd/chat.ts",
+  "--outfile",
+  values.outfile!,
+];
+// bun build --compile bakes NODE_ENV in; `bun test` would otherwise leave "test" there.
+const build = Bun.spawnSync(command, { env: { ...process.env, NODE_ENV: "production" }, stdout: "inherit", stderr: "inherit" });
+if (build.exitCode !== 0) {
+  console.error(`build failed: ${command.join(" ")}`);
+  process.exit(build.exitCode ?? 1);
+}

@@ -1,0 +1,89 @@
+// The seed's four events, in English and in --lang zh, over real sockets.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { closePeers, dial, escape, join, serve, unique, type Server } from "./helpers.ts";
+
+afterEach(closePeers);
+
+describe("English (default)", () => {
+  let server: Server;
+  beforeAll(async () => void (server = await serve()));
+  afterAll(() => server.kill());
+
+  test("a newcomer is told its name, which is its address", async () => {
+    const alice = await dial(server.port);
+    const [, name] = await alice.until(/^You are (.+)$/);
+    expect(name).toBe(`127.0.0.1:${alice.socket.localPort}`);
+  });
+
+  test("the others are told who arrived, the newcomer who is present", async () => {
+    const alice = await join(server.port);
+    const bob = await dial(server.port);
+    const [, bobName] = await bob.until(/^You are (.+)$/);
+    const [, present] = await bob.until(/^Present: (.+)$/);
+    expect(present.split(", ")).toContain(alice.name);
+    await alice.until(new RegExp(`^${escape(bobName!)} has arrived$`));
+  });
+
+  test("a chat line reaches everyone, the sender too", async () => {
+    const alice = await join(server.port);
+    const bob = await join(server.port);
+    const text = unique();
+    bob.say(text);
+    await alice.until(new RegExp(`^${escape(bob.name)}: ${text}$`));
+    await bob.until(new RegExp(`^${escape(bob.name)}: ${text}$`));
+  });
+
+  test("those who remain are told who left", async () => {
+    const alice = await join(server.port);
+    const bob = await join(server.port);
+    bob.close();
+    await alice.until(new RegExp(`^${escape(bob.name)} has left$`));
+  });
+
+  test("nobody present: no Present line", async () => {
+    await using lonely = await serve();
+    const alice = await dial(lonely.port);
+    await alice.until(/^You are /);
+    alice.say("/who"); // the reply proves the welcome is over
+    await alice.until(/^\* Present: /);
+    expect(alice.lines.all.some((l) => l.startsWith("Present:"))).toBe(false);
+  });
+});
+
+describe("--lang zh gives the seed's words", () => {
+  let server: Server;
+  beforeAll(async () => void (server = await serve(["--lang", "zh"])));
+  afterAll(() => server.kill());
+
+  test("欢迎, 在线, 上线, 下线 and chat lines", async () => {
+    const alice = await dial(server.port);
+    const [, aliceName] = await alice.until(/^欢迎 (.+)$/);
+    const bob = await dial(server.port);
+    const [, bobName] = await bob.until(/^欢迎 (.+)$/);
+    await bob.until(new RegExp(`^在线: ${escape(aliceName!)}$`));
+    await alice.until(new RegExp(`^${escape(bobName!)} 上线$`));
+    bob.say("你好");
+    await alice.until(new RegExp(`^${escape(bobName!)}: 你好$`));
+    bob.close();
+    await alice.until(new RegExp(`^${escape(bobName!)} 下线$`));
+  });
+
+  test("CHAT_LANG is the flag's twin", async () => {
+    await using server = await serve([], { CHAT_LANG: "zh" });
+    const alice = await dial(server.port);
+    await alice.until(/^欢迎 /);
+  });
+});
+
+describe("--anonymous", () => {
+  test("newcomers are guest-N, and addresses are not shown", async () => {
+    await using server = await serve(["--anonymous"]);
+    const alice = await join(server.port);
+    const bob = await join(server.port);
+    expect(alice.name).toMatch(/^guest-\d+$/);
+    expect(bob.name).toMatch(/^guest-\d+$/);
+    expect(bob.name).not.toBe(alice.name);
+    await alice.until(new RegExp(`^${bob.name} has arrived$`));
+    expect([...alice.lines.all, ...bob.lines.all].join("\n")).not.toContain("127.0.0.1");
+  });
+});
