@@ -27,7 +27,8 @@ export function parseAddress(text: string | undefined, defaultHost = "localhost"
     port = colon < 0 ? undefined : input.slice(colon + 1);
   }
   if (host === "") host = defaultHost;
-  if (/[\s/@?#]/.test(host)) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
+  const valid = host.includes(":") ? /^[0-9a-f:.]+(%[\w.-]+)?$/i.test(host) : /^[\p{L}\p{N}._-]+$/u.test(host);
+  if (!valid) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
   return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `address "${text}"`) };
 }
 

@@ -1,0 +1,79 @@
+// The command line itself: --version, --help, bad usage, and errors a user can cause, each one line.
+import { expect, test } from "bun:test";
+import pkg from "../package.json" with { type: "json" };
+import { run, serve } from "./helpers.ts";
+
+test("chat --version prints the version from package.json", async () => {
+  const chat = run(["--version"], { stdin: "ignore" });
+  expect(await chat.exited).toBe(0);
+  expect(chat.stdout.all).toEqual([pkg.version]);
+});
+
+for (const args of [["--help"], ["serve", "--help"], ["connect", "--help"], ["-h"]]) {
+  test(`chat ${args.join(" ")} prints usage and exits 0`, async () => {
+    const chat = run(args, { stdin: "ignore" });
+    expect(await chat.exited).toBe(0);
+    const text = chat.stdout.all.join("\n");
+    expect(text).toContain("USAGE");
+    expect(text).not.toContain("\x1b["); // no colour in a pipe
+  });
+}
+
+test("serve --help lists every option with its variable", async () => {
+  const chat = run(["serve", "--help"], { stdin: "ignore" });
+  await chat.exited;
+  const text = chat.stdout.all.join("\n");
+  for (const flag of ["host", "port", "lang", "anonymous", "history", "motd", "max-line", "max-queue", "rate", "burst", "max-clients", "max-per-ip", "idle", "log-level"]) {
+    expect(text).toContain(`--${flag}`);
+    expect(text).toContain(`CHAT_${flag.toUpperCase().replace(/-/g, "_")}`);
+  }
+});
+
+test("no command: usage on stderr, exit 2", async () => {
+  const chat = run([], { stdin: "ignore" });
+  expect(await chat.exited).toBe(2);
+  expect(chat.stderr.all.join("\n")).toContain("a command is needed");
+});
+
+test("an unknown command: exit 2", async () => {
+  const chat = run(["sever"], { stdin: "ignore" });
+  expect(await chat.exited).toBe(2);
+  expect(chat.stderr.all.join("\n")).toContain('unknown command "sever"');
+});
+
+for (const [args, message] of [
+  [["serve", "--port", "http"], 'chat: bad --port: port must be a number from 0 to 65535, not "http"'],
+  [["serve", "--max-clients", "many"], 'chat: bad --max-clients: expected a whole number, not "many"'],
+  [["serve", "--idle", "soon"], 'chat: bad --idle: expected a duration such as 30s, 5m or 1h, not "soon"'],
+  [["serve", "--lang", "fr"], 'chat: bad --lang: expected en or zh, not "fr"'],
+  [["serve", "--max-queue", "lots"], 'chat: bad --max-queue: expected a size such as 4096, 64k or 1MiB, not "lots"'],
+  [["serve", "--port"], "chat: option --port needs a value"],
+  [["serve", "--motd", "/no/such/file"], "chat: cannot read --motd file /no/such/file"],
+] as const) {
+  test(`chat ${args.join(" ")}: "${message}", exit 2`, async () => {
+    const chat = run([...args], { stdin: "ignore" });
+    expect(await chat.exited).toBe(2);
+    expect(chat.stderr.all[0]).toBe(message);
+    expect(chat.stderr.all.join("\n")).not.toContain("    at ");
+  });
+}
+
+test("a bad CHAT_ variable is reported like a bad flag", async () => {
+  const chat = run(["serve"], { stdin: "ignore", env: { CHAT_PORT: "eighty" } });
+  expect(await chat.exited).toBe(2);
+  expect(chat.stderr.all[0]).toBe('chat: bad --port: port must be a number from 0 to 65535, not "eighty"');
+});
+
+test("port in use: one line, exit 1", async () => {
+  await using first = await serve();
+  const second = run(["serve", "--host", "127.0.0.1", "--port", String(first.port)], { stdin: "ignore" });
+  expect(await second.exited).toBe(1);
+  expect(second.stderr.all).toEqual([`chat: port ${first.port} is already in use`]);
+});
+
+test("serve writes nothing to stdout, and logs the real port on stderr", async () => {
+  await using server = await serve();
+  expect(server.port).toBeGreaterThan(0);
+  await server.kill();
+  expect(server.stdout.all).toEqual([]);
+});

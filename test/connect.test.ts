@@ -1,0 +1,161 @@
+// `chat connect` as scripts use it: pipes, exit codes, error lines; and nc/socat as clients of `chat serve`.
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { CHAT, closePeers, escape, join, run, serve, unique, type Server } from "./helpers.ts";
+
+let server: Server;
+beforeAll(async () => void (server = await serve(["--rate", "0"])));
+afterAll(() => server.kill());
+afterEach(closePeers);
+
+/** Runs a shell pipeline; `$CHAT` is the binary. */
+function sh(script: string, env: Record<string, string> = {}) {
+  const proc = Bun.spawn(["bash", "-c", script], {
+    env: { ...process.env, NO_COLOR: "1", CHAT, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]).then(([stdout, stderr, code]) => ({ stdout, stderr, code }));
+}
+
+/** A port where nothing listens. */
+function closedPort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+test("printf 'a\\nb\\n' | chat connect: both lines are delivered, the output shows them, exit 0", async () => {
+  const watcher = await join(server.port);
+  const name = unique("pipe").slice(0, 30);
+  const { stdout, stderr, code } = await sh(`printf 'a\\nb\\n' | "$CHAT" connect 127.0.0.1:${server.port} --name ${name}`);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  await watcher.until(new RegExp(`^${name}: a$`));
+  await watcher.until(new RegExp(`^${name}: b$`));
+  expect(stdout).toContain(`${name}: a\n${name}: b\n`);
+  expect(stdout).toMatch(/^You are /);
+});
+
+test("without --name the login name is claimed (CHAT_NAME is its twin)", async () => {
+  const watcher = await join(server.port);
+  const name = unique("env").slice(0, 30);
+  const { code } = await sh(`printf 'hi\\n' | "$CHAT" connect 127.0.0.1:${server.port}`, { CHAT_NAME: name });
+  expect(code).toBe(0);
+  await watcher.until(new RegExp(`^${name}: hi$`));
+});
+
+test("a taken name: the client takes a free variant and says so on stderr", async () => {
+  const name = unique("dup").slice(0, 25);
+  const holder = await join(server.port);
+  holder.say(`/nick ${name}`);
+  await holder.until(new RegExp(`is now known as ${name}$`));
+  const { stdout, stderr, code } = await sh(`printf 'hello\\n' | "$CHAT" connect 127.0.0.1:${server.port} --name ${name}`);
+  expect(code).toBe(0);
+  expect(stderr).toBe(`chat: the name ${name} is taken; you are ${name}-2\n`);
+  expect(stdout).toContain(`${name}-2: hello`);
+  expect(stdout).not.toContain("is taken");
+});
+
+test("--raw prints the server's lines untouched", async () => {
+  const text = unique("raw");
+  const { stdout, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${server.port} --raw --name rawuser`);
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^You are 127\.0\.0\.1:\d+\n/);
+  expect(stdout).toContain(`rawuser: ${text}\n`);
+});
+
+test("--json prints one JSON event per line", async () => {
+  const text = unique("json");
+  const { stdout, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${server.port} --json --name jsonuser`);
+  expect(code).toBe(0);
+  const events = stdout.trim().split("\n").map((l) => JSON.parse(l));
+  expect(events[0]).toMatchObject({ type: "welcome" });
+  expect(events).toContainEqual(expect.objectContaining({ type: "message", from: "jsonuser", text }));
+  expect(events.every((e) => typeof e.ts === "number")).toBe(true);
+});
+
+test("an input line with no final newline is still sent", async () => {
+  const watcher = await join(server.port);
+  const text = unique("nonl");
+  const { code } = await sh(`printf '${text}' | "$CHAT" connect 127.0.0.1:${server.port} --name nonl`);
+  expect(code).toBe(0);
+  await watcher.until(new RegExp(`^nonl: ${text}$`));
+});
+
+test("/quit in the input leaves and exits 0", async () => {
+  const watcher = await join(server.port);
+  await using client = run(["connect", `127.0.0.1:${server.port}`, "--name", "quitter"]);
+  await watcher.until(/is now known as quitter$/);
+  client.proc.stdin!.write("/quit\n");
+  client.proc.stdin!.flush();
+  await watcher.until(/^quitter has left$/);
+  expect(await client.exited).toBe(0);
+});
+
+test("connection refused: one line on stderr, exit 1", async () => {
+  const port = closedPort();
+  const { stdout, stderr, code } = await sh(`"$CHAT" connect 127.0.0.1:${port} </dev/null`);
+  expect(code).toBe(1);
+  expect(stdout).toBe("");
+  expect(stderr).toBe(`chat: connection refused by 127.0.0.1:${port}\n`);
+});
+
+test("unknown host: one line on stderr, exit 1", async () => {
+  const { stderr, code } = await sh(`"$CHAT" connect no-such-host.invalid:8000 </dev/null`);
+  expect(code).toBe(1);
+  expect(stderr).toBe("chat: host not found: no-such-host.invalid\n");
+});
+
+test("a lost connection: what arrived is printed, one line on stderr, exit 1", async () => {
+  await using doomed = await serve();
+  await using client = run(["connect", `127.0.0.1:${doomed.port}`, "--name", "lost"]);
+  await client.stdout.until(/is now known as lost$/);
+  doomed.proc.kill("SIGKILL");
+  expect(await client.exited).toBe(1);
+  expect(client.stderr.all).toEqual(["chat: connection closed by the server"]);
+});
+
+test("a server that shuts down: its goodbye is printed, exit 1", async () => {
+  await using closing = await serve();
+  await using client = run(["connect", `127.0.0.1:${closing.port}`, "--name", "bye"]);
+  await client.stdout.until(/is now known as bye$/);
+  closing.proc.kill("SIGTERM");
+  await client.stdout.until(/^\* server shutting down$/);
+  expect(await client.exited).toBe(1);
+});
+
+for (const [args, message] of [
+  [["connect", "host:99999"], /^chat: bad address "host:99999": port must be a number/],
+  [["connect", "[::1"], /^chat: bad address/],
+  [["connect", "a b"], /^chat: bad address/],
+  [["connect", "--nope"], /^chat: unknown option --nope$/],
+  [["connect", "--raw", "--json"], /^chat: --raw and --json cannot be used together$/],
+  [["connect", "x", "y"], /^chat: unexpected argument "y"$/],
+] as const) {
+  test(`bad usage: chat ${args.join(" ")} → exit 2`, async () => {
+    const result = run([...args], { stdin: "ignore" });
+    expect(await result.exited).toBe(2);
+    expect(result.stderr.all[0]).toMatch(message);
+    expect(result.stderr.all.join("\n")).not.toContain("    at ");
+  });
+}
+
+test("nc is a client like any other", async () => {
+  const watcher = await join(server.port);
+  const text = unique("nc");
+  const { stdout, code } = await sh(`printf '${text}\\n' | nc -N 127.0.0.1 ${server.port}`);
+  expect(code).toBe(0);
+  const [, name] = /^You are (.+)$/m.exec(stdout)!;
+  await watcher.until(new RegExp(`^${escape(name!)}: ${text}$`));
+  expect(stdout).toContain(`${name}: ${text}\n`);
+});
+
+test("socat is a client like any other, and \\r\\n from it is fine", async () => {
+  const watcher = await join(server.port);
+  const text = unique("socat");
+  const { stdout, code } = await sh(`printf '${text}\\r\\n' | socat - TCP:127.0.0.1:${server.port}`);
+  expect(code).toBe(0);
+  const [, name] = /^You are (.+)$/m.exec(stdout)!;
+  await watcher.until(new RegExp(`^${escape(name!)}: ${text}$`));
+});
