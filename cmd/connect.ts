@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { userInfo } from "node:os";
 import { runPipe, type ClientMode, type Output } from "../core/client.ts";
+import { runTerminal } from "../core/terminal.ts";
 import { parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
 import { sharedArgs } from "./shared.ts";
@@ -10,6 +11,7 @@ export const connectArgs = {
   name: { type: "string", description: "your name in the room (default: your login name) [CHAT_NAME]", valueHint: "NAME" },
   raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },
   json: { type: "boolean", description: "print one JSON event per line, for programs [CHAT_JSON]" },
+  timestamps: { type: "boolean", description: "show the time of each line on a terminal [CHAT_TIMESTAMPS]" },
   ...sharedArgs,
 } as const;
 
@@ -40,15 +42,23 @@ export default defineCommand({
     const json = pickBoolean(args, env, "json");
     if (raw && json) throw usageError("--raw and --json cannot be used together");
     const mode: ClientMode = raw ? "raw" : json ? "json" : "plain";
-    const code = await runPipe({
+    const common = {
       host,
       port,
       name: pick(args, env, "name") ?? loginName(),
-      mode,
-      input: Bun.stdin.stream(),
-      output: stdoutSink(),
-      warn: (message) => process.stderr.write(`chat: ${message}\n`),
-    });
+      warn: (message: string) => process.stderr.write(`chat: ${message}\n`),
+    };
+    // A person at a terminal gets the prompt; anything else gets lines.
+    const interactive = mode === "plain" && process.stdin.isTTY === true && process.stdout.isTTY === true;
+    const code = interactive
+      ? await runTerminal({
+          ...common,
+          timestamps: pickBoolean(args, env, "timestamps"),
+          color: !env.NO_COLOR && env.TERM !== "dumb",
+          stdin: process.stdin,
+          stdout: process.stdout,
+        })
+      : await runPipe({ ...common, mode, input: Bun.stdin.stream(), output: stdoutSink() });
     process.exit(code);
   },
 });

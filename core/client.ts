@@ -1,9 +1,9 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
-import { encodeLine, LineReader, decodeLine } from "./framing.ts";
+import { decodeLine, encodeLine, LineReader } from "./framing.ts";
 import { Link } from "./link.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
 import { nameProblem } from "./sanitize.ts";
-import { Session } from "./session.ts";
+import { Session, type Timed } from "./session.ts";
 
 export type ClientMode = "raw" | "plain" | "json";
 
@@ -12,57 +12,86 @@ export interface Output {
   flush(): Promise<void>;
 }
 
-export interface ClientOptions {
+export interface RoomOptions {
   host: string;
   port: number;
   /** Claimed with /nick on connect. */
   name?: string;
+  /** The client's own notices (stderr in a pipe). */
+  warn(message: string): void;
+}
+
+export interface ClientOptions extends RoomOptions {
   /** raw: the server's bytes untouched; plain: the plain protocol rendered from JSON mode; json: one event per line. */
   mode: ClientMode;
   input: ReadableStream<Uint8Array>;
   output: Output;
-  /** The client's own notices (stderr). */
-  warn(message: string): void;
   /** How long to wait for the server to close after our input has ended. */
   graceMs?: number;
+}
+
+export interface Room {
+  link: Link;
+  /** Undefined with --raw: no JSON mode, no name claim. */
+  session?: Session;
+  /** Resolves when the server closes or the connection breaks. */
+  serverClosed: Promise<Error | undefined>;
 }
 
 /** How long to wait for the server to answer the name claim before sending input anyway. */
 const CLAIM_WAIT_MS = 3000;
 const QUIT = new TextEncoder().encode("/quit");
 
-/** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
-export async function runPipe(options: ClientOptions): Promise<number> {
-  const { output, mode } = options;
+/**
+ * Connects, switches to JSON mode and claims the name; resolves once the name is settled.
+ * With `raw`, bytes go to onBytes untouched and the name is simply sent as /nick.
+ */
+export async function joinRoom(
+  options: RoomOptions,
+  receive: { raw: true; onBytes(bytes: Uint8Array): void } | { raw: false; onEvent(event: Timed, json: string, session: Session): void },
+): Promise<Room> {
   let closed!: (error?: Error) => void;
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
-  let link: Link;
-
-  const session =
-    mode === "raw"
-      ? undefined
-      : new Session(usableName(options), (line) => void link.write(encodeLine(line)), {
-          event: (event, json) => {
-            if (mode === "json") output.write(json + "\n");
-            else output.write(renderPlain(event, wordsFor(session!.lang)).join("\n") + "\n");
-          },
-          notice: options.warn,
-        });
+  let link: Link | undefined;
+  const session = receive.raw
+    ? undefined
+    : new Session(usableName(options), (line) => void link?.write(encodeLine(line)), {
+        event: (event, json) => receive.onEvent(event, json, session!),
+        notice: options.warn,
+      });
   const reader = new LineReader(1 << 24);
   link = await Link.open(options.host, options.port, {
     data: (bytes) => {
-      if (!session) return output.write(bytes);
-      reader.push(bytes, (line) => session.line(decodeLine(line)), () => {});
+      if (receive.raw) return receive.onBytes(bytes);
+      reader.push(bytes, (line) => session!.line(decodeLine(line)), () => {});
     },
     closed: (error) => closed(error),
   });
-
   if (session) {
     session.start();
     await Promise.race([session.settled, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
   } else if (options.name) {
     await link.write(encodeLine(`/nick ${options.name}`));
   }
+  return { link, session, serverClosed };
+}
+
+/** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
+export async function runPipe(options: ClientOptions): Promise<number> {
+  const { output, mode } = options;
+  let lang: "en" | "zh" = "en";
+  const { link, serverClosed } = await joinRoom(
+    options,
+    mode === "raw"
+      ? { raw: true, onBytes: (bytes) => output.write(bytes) }
+      : {
+          raw: false,
+          onEvent: (event, json) => {
+            if (event.type === "welcome") lang = event.lang;
+            output.write(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(lang)).join("\n")}\n`);
+          },
+        },
+  );
 
   // Input goes out as it comes, chunk by chunk; only /quit is looked for.
   const pump = (async () => {
@@ -88,7 +117,7 @@ export async function runPipe(options: ClientOptions): Promise<number> {
 }
 
 /** The login name is only a default: if it cannot be a chat name, keep the server's. */
-function usableName(options: ClientOptions): string | undefined {
+function usableName(options: RoomOptions): string | undefined {
   if (!options.name) return undefined;
   const problem = nameProblem(options.name);
   if (!problem) return options.name;
@@ -98,14 +127,11 @@ function usableName(options: ClientOptions): string | undefined {
 
 /** Whether the chunk holds a line `/quit`. */
 function saysQuit(chunk: Uint8Array, atLineStart: boolean): boolean {
-  for (let at = indexOf(chunk, QUIT, 0); at >= 0; at = indexOf(chunk, QUIT, at + 1)) {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  for (let at = bytes.indexOf(QUIT); at >= 0; at = bytes.indexOf(QUIT, at + 1)) {
     const lineStart = at === 0 ? atLineStart : chunk[at - 1] === 0x0a;
     const next = chunk[at + QUIT.length];
     if (lineStart && (next === undefined || next === 0x0a || next === 0x0d || next === 0x20)) return true;
   }
   return false;
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(needle, from);
 }

@@ -27,15 +27,24 @@ export class Link {
         allowHalfOpen: true, // after our FIN, the server's last lines still arrive
         socket: {
           binaryType: "uint8array",
-          data: (_socket, bytes) => handlers.data(bytes),
-          drain: () => link?.#wake(),
+          data: (_socket, bytes) => {
+            try {
+              handlers.data(bytes);
+            } catch (error) {
+              // Bun would pass it to the error handler and go on; a bug here must not pass silently.
+              queueMicrotask(() => {
+                throw error;
+              });
+            }
+          },
+          drain: () => link?.wake(),
           error: (_socket, error) => {
             lastError = error;
           },
           close: () => {
             if (!link) return;
             link.#open = false;
-            link.#wake();
+            link.wake();
             handlers.closed(lastError);
           },
           connectError: () => {},
@@ -75,7 +84,8 @@ export class Link {
     if (this.#open) this.#socket.terminate();
   }
 
-  #wake(): void {
+  /** The socket can take more, or has closed: a waiting write goes on. */
+  wake(): void {
     const wake = this.#drained;
     this.#drained = undefined;
     wake?.();

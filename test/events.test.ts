@@ -20,7 +20,7 @@ describe("English (default)", () => {
     const bob = await dial(server.port);
     const [, bobName] = await bob.until(/^You are (.+)$/);
     const [, present] = await bob.until(/^Present: (.+)$/);
-    expect(present.split(", ")).toContain(alice.name);
+    expect(present!.split(", ")).toContain(alice.name);
     await alice.until(new RegExp(`^${escape(bobName!)} has arrived$`));
   });
 

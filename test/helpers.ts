@@ -98,6 +98,12 @@ export interface Running {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+// A test that times out skips its cleanup: whatever is still running goes when the test process does.
+const spawned = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const proc of spawned) proc.kill("SIGKILL");
+});
+
 /** Runs dist/chat with args; stdin is a pipe unless given. */
 export function run(args: string[], options: { env?: Record<string, string>; stdin?: "pipe" | "ignore" } = {}): Running {
   const proc = Bun.spawn([CHAT, ...args], {
@@ -106,6 +112,8 @@ export function run(args: string[], options: { env?: Record<string, string>; std
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1", ...options.env },
   });
+  spawned.add(proc);
+  void proc.exited.then(() => spawned.delete(proc));
   const stdout = new Lines();
   const stderr = new Lines();
   const pumps = Promise.all([pump(proc.stdout, stdout), pump(proc.stderr, stderr)]);

@@ -1,0 +1,65 @@
+// How the terminal client shows events: stable colours per name, own lines marked, optional timestamps.
+import type { Timed } from "./session.ts";
+import { describePresence, renderPlain, type Words } from "./messages.ts";
+
+export interface Look {
+  /** Our current name: our own lines are marked. */
+  self?: string;
+  color: boolean;
+  timestamps: boolean;
+  words: Words;
+}
+
+const RESET = "\x1b[0m";
+const DIM = "\x1b[2m";
+const BOLD = "\x1b[1m";
+// Readable on dark and light backgrounds alike.
+const PALETTE = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
+
+/** The same name gets the same colour in every session. */
+export function colorOf(name: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
+  return PALETTE[(hash >>> 0) % PALETTE.length]!;
+}
+
+/** Marks our own chat lines, with or without colour. */
+export const OWN_MARK = "» ";
+
+function clock(ts: number, seconds: boolean): string {
+  const d = new Date(ts);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ""}`;
+}
+
+export function formatEvent(event: Timed, look: Look): string[] {
+  const paint = (code: string | number, text: string) => (look.color ? `\x1b[${code}m${text}${RESET}` : text);
+  const name = (who: string) => (look.color ? `\x1b[${who === look.self ? "1;" : ""}${colorOf(who)}m${who}${RESET}` : who);
+  const stamp = look.timestamps ? `${paint(2, `[${clock(event.ts, true)}]`)} ` : "";
+  const dim = (text: string) => (look.color ? `${DIM}${text}${RESET}` : text);
+  switch (event.type) {
+    case "message": {
+      const own = event.from === look.self;
+      return [`${stamp}${own ? (look.color ? `${BOLD}${OWN_MARK}${RESET}` : OWN_MARK) : ""}${name(event.from)}: ${event.text}`];
+    }
+    case "me":
+      return [`${stamp}${event.from === look.self ? OWN_MARK : ""}* ${name(event.from)} ${event.text}`];
+    case "private":
+      return [`${stamp}${paint(35, "*")} ${name(event.from)} -> ${name(event.to)}: ${event.text}`];
+    case "history":
+      return event.lines.map((said) => {
+        const when = dim(`[${clock(said.ts, false)}]`);
+        return said.type === "me" ? `${when} * ${name(said.from)} ${said.text}` : `${when} ${name(said.from)}: ${said.text}`;
+      });
+    case "welcome": {
+      const lines = [dim(look.words.youAre(event.name))];
+      if (event.present.length > 0) lines.push(dim(look.words.present(event.present.map(describePresence))));
+      for (const line of event.motd) lines.push(paint(33, `* ${line}`));
+      return lines;
+    }
+    case "notice":
+      return [`${stamp}${paint(33, `* ${event.text}`)}`];
+    default:
+      return renderPlain(event, look.words).map((line) => `${stamp}${dim(line)}`);
+  }
+}

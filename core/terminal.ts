@@ -1,0 +1,155 @@
+// `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
+import { joinRoom, type RoomOptions } from "./client.ts";
+import { charWidth, displayWidth, LineEditor } from "./editor.ts";
+import { encodeLine } from "./framing.ts";
+import { wordsFor } from "./messages.ts";
+import { colorOf, formatEvent, type Look } from "./render.ts";
+
+export interface TerminalOptions extends RoomOptions {
+  timestamps: boolean;
+  color: boolean;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+}
+
+const CLEAR_LINE = "\r\x1b[2K";
+/** How long to wait for the server to close after we said goodbye. */
+const GOODBYE_MS = 2000;
+
+/** The prompt line and everything printed above it. */
+class Screen {
+  readonly #out: NodeJS.WriteStream;
+  readonly #editor: LineEditor;
+  readonly #look: Look;
+  #active = true;
+
+  constructor(out: NodeJS.WriteStream, editor: LineEditor, look: Look) {
+    this.#out = out;
+    this.#editor = editor;
+    this.#look = look;
+  }
+
+  /** Lines above the prompt; the line being typed is drawn again below them. */
+  print(lines: string[]): void {
+    if (lines.length === 0) return;
+    const body = lines.join("\r\n");
+    this.#out.write(this.#active ? `${CLEAR_LINE}${body}\r\n${this.#promptLine()}` : `${body}\r\n`);
+  }
+
+  redraw(): void {
+    if (this.#active) this.#out.write(CLEAR_LINE + this.#promptLine());
+  }
+
+  /** No more prompt: we are leaving. */
+  close(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    this.#out.write(CLEAR_LINE);
+  }
+
+  #promptLine(): string {
+    const name = this.#look.self ?? "";
+    const prompt = `${this.#look.color && name ? `\x1b[1;${colorOf(name)}m${name}\x1b[0m` : name}> `;
+    const room = Math.max(10, (this.#out.columns || 80) - displayWidth(name) - 3);
+    // Show the part of the line around the cursor that fits on one row.
+    const chars = this.#editor.chars.map((c) => (c === "\t" ? " " : c));
+    let start = 0;
+    let width = 0;
+    for (let i = this.#editor.cursor - 1; i >= 0; i--) {
+      width += charWidth(chars[i]!.codePointAt(0)!);
+      if (width > room) {
+        start = i + 1;
+        break;
+      }
+    }
+    let end = start;
+    width = 0;
+    while (end < chars.length && width + charWidth(chars[end]!.codePointAt(0)!) <= room) width += charWidth(chars[end++]!.codePointAt(0)!);
+    const before = chars.slice(start, this.#editor.cursor).join("");
+    const after = chars.slice(this.#editor.cursor, end).join("");
+    // Write the whole visible line, then step back over what follows the cursor.
+    const back = displayWidth(after);
+    return `${prompt}${before}${after}${back > 0 ? `\x1b[${back}D` : ""}`;
+  }
+}
+
+/** Runs until the user leaves (0) or the connection is lost (1). */
+export async function runTerminal(options: TerminalOptions): Promise<number> {
+  const { stdin, stdout } = options;
+  const editor = new LineEditor();
+  const look: Look = { color: options.color, timestamps: options.timestamps, words: wordsFor("en") };
+  const screen = new Screen(stdout, editor, look);
+  const notice = (text: string) => screen.print([options.color ? `\x1b[33m* ${text}\x1b[0m` : `* ${text}`]);
+
+  const restore = () => {
+    if (stdin.isTTY) stdin.setRawMode(false);
+  };
+  process.on("exit", restore);
+  stdin.setRawMode(true);
+
+  const room = await joinRoom(
+    { ...options, warn: notice },
+    {
+      raw: false,
+      onEvent: (event, _json, session) => {
+        if (event.type === "welcome") look.words = wordsFor(event.lang);
+        const lines = formatEvent(event, look);
+        look.self = session.name; // a /nick may have changed it
+        screen.print(lines);
+        if (event.type === "nick" || event.type === "welcome") screen.redraw();
+      },
+    },
+  ).catch((error) => {
+    restore();
+    throw error;
+  });
+  look.self = room.session?.name;
+  screen.redraw();
+
+  let leaving = false;
+  let left!: () => void;
+  const goodbye = new Promise<void>((resolve) => (left = resolve));
+  const leave = () => {
+    if (leaving) return;
+    leaving = true;
+    left();
+    screen.close();
+    room.link.finish(); // FIN: the server says goodbye to the room for us and closes
+  };
+
+  stdin.on("data", (data: Buffer) => {
+    for (const action of editor.feed(data.toString("utf8"))) {
+      switch (action.kind) {
+        case "redraw":
+          screen.redraw();
+          break;
+        case "submit":
+          if (action.line.trim() === "") break;
+          void room.link.write(encodeLine(action.line));
+          if (/^\/quit(\s|$)/i.test(action.line)) leave();
+          else screen.redraw();
+          break;
+        case "eof":
+        case "interrupt":
+          leave();
+          break;
+      }
+    }
+  });
+  stdin.resume();
+
+  const onSignal = () => leave();
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  await Promise.race([room.serverClosed, goodbye.then(() => Bun.sleep(GOODBYE_MS))]);
+  room.link.close();
+  screen.close();
+  restore();
+  stdin.pause();
+  if (!leaving) {
+    options.warn("connection closed by the server");
+    return 1;
+  }
+  return 0;
+}
