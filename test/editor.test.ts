@@ -1,0 +1,68 @@
+// The terminal client's line editor and rendering, without a terminal.
+import { expect, test } from "bun:test";
+import { displayWidth, LineEditor } from "../core/editor.ts";
+import { wordsFor } from "../core/messages.ts";
+import { colorOf, formatEvent } from "../core/render.ts";
+
+function typed(...inputs: string[]) {
+  const editor = new LineEditor();
+  const actions = inputs.flatMap((i) => editor.feed(i));
+  return { editor, actions };
+}
+
+test("typing, moving and deleting", () => {
+  expect(typed("hello").editor.text).toBe("hello");
+  expect(typed("helo", "\x1b[D", "l").editor.text).toBe("hello");
+  expect(typed("hello", "\x7f\x7f").editor.text).toBe("hel");
+  expect(typed("hello", "\x01", "\x1b[3~").editor.text).toBe("ello");
+  expect(typed("two words", "\x17").editor.text).toBe("two ");
+  expect(typed("abc", "\x15").editor.text).toBe("");
+  expect(typed("日本語", "\x1b[D\x7f").editor.text).toBe("日語");
+});
+
+test("Enter submits and clears; empty Ctrl-D is eof; Ctrl-C interrupts", () => {
+  const { editor, actions } = typed("hi\r");
+  expect(actions.at(-1)).toEqual({ kind: "submit", line: "hi" });
+  expect(editor.text).toBe("");
+  expect(typed("\x04").actions).toEqual([{ kind: "eof" }]);
+  expect(typed("x\x04").actions.some((a) => a.kind === "eof")).toBe(false);
+  expect(typed("x\x03").actions.at(-1)).toEqual({ kind: "interrupt" });
+});
+
+test("an escape sequence cut between reads is put together", () => {
+  expect(typed("ab", "\x1b", "[", "D", "X").editor.text).toBe("aXb");
+});
+
+test("a pasted block submits each line", () => {
+  const { actions } = typed("one\rtwo\rthree");
+  expect(actions.filter((a) => a.kind === "submit")).toEqual([
+    { kind: "submit", line: "one" },
+    { kind: "submit", line: "two" },
+  ]);
+});
+
+test("up and down go through what was sent", () => {
+  const { editor } = typed("first\r", "second\r", "\x1b[A", "\x1b[A");
+  expect(editor.text).toBe("first");
+  editor.feed("\x1b[B");
+  expect(editor.text).toBe("second");
+});
+
+test("wide characters take two columns", () => {
+  expect(displayWidth("abc")).toBe(3);
+  expect(displayWidth("日本")).toBe(4);
+  expect(displayWidth("🙂")).toBe(2);
+});
+
+test("a name always gets the same colour", () => {
+  expect(colorOf("alice")).toBe(colorOf("alice"));
+  const colours = new Set(["alice", "bob", "carol", "dave", "eve", "frank"].map(colorOf));
+  expect(colours.size).toBeGreaterThan(1);
+});
+
+test("our own lines are marked, others' are not; no colour means no escapes", () => {
+  const look = { self: "me", color: false, timestamps: false, words: wordsFor("en") };
+  expect(formatEvent({ type: "message", from: "me", text: "hi", ts: 0 }, look)).toEqual(["» me: hi"]);
+  expect(formatEvent({ type: "message", from: "bob", text: "hi", ts: 0 }, look)).toEqual(["bob: hi"]);
+  expect(formatEvent({ type: "leave", name: "bob", reason: "idle", ts: 0 }, look)).toEqual(["bob has left (idle)"]);
+});

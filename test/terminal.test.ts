@@ -1,0 +1,155 @@
+// The client on a real terminal (tmux): the line being typed survives incoming messages, and the terminal is restored.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { CHAT, closePeers, escape, join, serve, unique, type Server } from "./helpers.ts";
+
+/** A tmux server of our own, with one bash window of 100×30. */
+class Tmux {
+  readonly #socket = `chat-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  async start(env: Record<string, string> = {}): Promise<void> {
+    const vars = Object.entries({ PS1: "$ ", ...env }).map(([k, v]) => `${k}=${v}`);
+    this.#tmux("new-session", "-d", "-s", "main", "-x", "100", "-y", "30", "env", ...vars, "bash", "--norc", "--noprofile");
+    await this.untilScreen(/^\$ ?$/m);
+  }
+
+  #tmux(...args: string[]): string {
+    const result = Bun.spawnSync(["tmux", "-L", this.#socket, ...args], { stdout: "pipe", stderr: "pipe" });
+    if (result.exitCode !== 0) throw new Error(`tmux ${args.join(" ")}: ${result.stderr.toString()}`);
+    return result.stdout.toString();
+  }
+
+  /** Types text as is (no key names). */
+  type(text: string): void {
+    this.#tmux("send-keys", "-t", "main", "-l", text);
+  }
+
+  /** Presses keys by name: Enter, C-c, C-d. */
+  press(...keys: string[]): void {
+    this.#tmux("send-keys", "-t", "main", ...keys);
+  }
+
+  /** The screen as text; with colours as escape sequences if asked. */
+  screen(colors = false): string {
+    return this.#tmux("capture-pane", "-p", "-t", "main", ...(colors ? ["-e"] : []));
+  }
+
+  /** The row the cursor is on. */
+  cursorLine(): string {
+    const [, row] = /^(\d+)/.exec(this.#tmux("display-message", "-p", "-t", "main", "#{cursor_y}"))!;
+    return this.screen().split("\n")[Number(row)] ?? "";
+  }
+
+  /** Waits until the screen matches, with a deadline: a terminal has no lines to wait for, only states. */
+  async untilScreen(re: RegExp, ms = 5000, colors = false): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const screen = this.screen(colors);
+      if (re.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`screen never matched ${re}:\n${screen}`);
+      await Bun.sleep(30);
+    }
+  }
+
+  stop(): void {
+    Bun.spawnSync(["tmux", "-L", this.#socket, "kill-server"], { stdout: "ignore", stderr: "ignore" });
+  }
+}
+
+let server: Server;
+let tmux: Tmux;
+beforeAll(async () => void (server = await serve(["--rate", "0"])));
+afterAll(() => server.kill());
+afterEach(() => {
+  tmux?.stop();
+  closePeers();
+});
+
+async function startClient(name: string, flags = "", env: Record<string, string> = { NO_COLOR: "1" }): Promise<void> {
+  tmux = new Tmux();
+  await tmux.start(env);
+  tmux.type(`${CHAT} connect 127.0.0.1:${server.port} --name ${name} ${flags}`);
+  tmux.press("Enter");
+  await tmux.untilScreen(new RegExp(`^${name}> ?$`, "m")); // capture-pane trims trailing blanks
+}
+
+test("a half-typed line survives an incoming message, then is sent whole", async () => {
+  const name = unique("tty").slice(0, 20).replace(/-/g, "_");
+  await startClient(name);
+  const peer = await join(server.port);
+  tmux.type("half typed");
+  await tmux.untilScreen(new RegExp(`^${name}> half typed$`, "m"));
+  const incoming = unique("incoming");
+  peer.say(incoming);
+  await tmux.untilScreen(new RegExp(`${escape(peer.name)}: ${incoming}\\n${name}> half typed$`, "m"));
+  expect(tmux.cursorLine()).toBe(`${name}> half typed`);
+  tmux.type(" and finished");
+  tmux.press("Enter");
+  await peer.until(new RegExp(`^${name}: half typed and finished$`));
+  await tmux.untilScreen(new RegExp(`^» ${name}: half typed and finished\\n${name}> ?$`, "m"));
+});
+
+test("Ctrl-C leaves cleanly, exits 0 and restores the terminal", async () => {
+  const name = unique("ctrlc").slice(0, 20).replace(/-/g, "_");
+  const peer = await join(server.port);
+  await startClient(name);
+  tmux.type("unsent text");
+  tmux.press("C-c");
+  await peer.until(new RegExp(`^${name} has left$`));
+  await tmux.untilScreen(/^\$ ?$/m);
+  tmux.type('echo "exit=$?"; stty -a | tr " " "\\n" | grep -x -e "-\\?icanon" -e "-\\?echo"');
+  tmux.press("Enter");
+  const screen = await tmux.untilScreen(/^exit=\d+\n(-?icanon|-?echo)\n(-?icanon|-?echo)$/m);
+  expect(screen).toMatch(/^exit=0$/m);
+  expect(screen).toMatch(/^icanon$/m);
+  expect(screen).toMatch(/^echo$/m);
+  expect(peer.lines.all.some((l) => l.includes("unsent text"))).toBe(false);
+});
+
+test("Ctrl-D on an empty line and /quit leave too", async () => {
+  const peer = await join(server.port);
+  for (const leave of [() => tmux.press("C-d"), () => (tmux.type("/quit"), tmux.press("Enter"))]) {
+    const name = unique("bye").slice(0, 20).replace(/-/g, "_");
+    await startClient(name);
+    leave();
+    await peer.until(new RegExp(`^${name} has left$`));
+    await tmux.untilScreen(/^\$ ?$/m);
+    tmux.stop();
+  }
+});
+
+test("--timestamps shows the time of each line", async () => {
+  const name = unique("ts").slice(0, 20).replace(/-/g, "_");
+  await startClient(name, "--timestamps");
+  const peer = await join(server.port);
+  const text = unique("stamped");
+  peer.say(text);
+  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${text}$`, "m"));
+});
+
+describe("colours", () => {
+  test("names have stable colours, our own in bold", async () => {
+    const name = unique("col").slice(0, 20).replace(/-/g, "_");
+    await startClient(name, "", { TERM: "xterm-256color" });
+    const peer = await join(server.port);
+    const text = unique("coloured");
+    peer.say(text);
+    tmux.type("mine");
+    tmux.press("Enter");
+    const screen = await tmux.untilScreen(new RegExp(`${escape(name)}.*: mine`), 5000, true);
+    // The peer's name is wrapped in a colour; ours is bold and coloured.
+    expect(screen).toMatch(new RegExp(`\\x1b\\[(\\d+;)*\\d+m${escape(peer.name)}\\x1b\\[(0|39)?m: ${text}`));
+    // Ours: bold, marked with », and coloured (tmux re-encodes the attributes one by one).
+    expect(screen).toMatch(new RegExp(`\\x1b\\[[0-9;]*1m(\\x1b\\[\\d+m)*» (\\x1b\\[\\d+m)*\\x1b\\[(3|9)\\dm${escape(name)}\\x1b\\[0m.*: mine`));
+  });
+
+  test("NO_COLOR turns them off", async () => {
+    const name = unique("nocol").slice(0, 20).replace(/-/g, "_");
+    await startClient(name);
+    const peer = await join(server.port);
+    const text = unique("plain");
+    peer.say(text);
+    const screen = await tmux.untilScreen(new RegExp(`${escape(peer.name)}: ${text}`), 5000, true);
+    expect(screen).not.toContain("\x1b[9"); // no bright colours
+    expect(screen).not.toMatch(/\x1b\[3\dm/);
+  });
+});
