@@ -29,6 +29,7 @@ export interface ServerOptions {
 }
 
 export interface Log {
+  error(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
@@ -116,7 +117,7 @@ export class ChatServer {
           drain: (socket) => socket.data?.outbox.flush(),
           end: (socket) => this.#end(socket.data),
           close: (socket) => this.#close(socket.data),
-          error: (socket, error) => this.#log.debug(`${socket.data?.address ?? "?"}: ${error.message}`),
+          error: (socket, error) => this.#error(socket.data, error),
         },
       });
     } catch (error) {
@@ -143,6 +144,12 @@ export class ChatServer {
     const deadline = Date.now() + SHUTDOWN_MS;
     while (this.#connections.size > 0 && Date.now() < deadline) await Bun.sleep(20);
     for (const c of this.#connections) c.outbox.terminate();
+  }
+
+  /** Socket errors (resets and the like) are routine; anything else thrown in a handler is a bug to show. */
+  #error(c: Connection | undefined, error: Error & { code?: string }): void {
+    if (error.code) this.#log.debug(`${c?.address ?? "?"}: ${error.code} ${error.message}`);
+    else this.#log.error(`${c?.address ?? "?"}: ${error.stack ?? error.message}`);
   }
 
   #open(socket: Socket<Connection>): void {
