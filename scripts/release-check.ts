@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { ensurePackages } from "./apt.ts";
 import { parseSums, sha256 } from "./checksums.ts";
+import { checkCodeSignature } from "./codesign.ts";
 import { ensureArm64Emulator, writeEmulatedCommand } from "./emulator.ts";
 import { executableMismatch } from "./executable.ts";
 import { DOCS, unpack } from "./pack.ts";
@@ -77,7 +78,8 @@ await check(`${values.dir}/SHA256SUMS lists the six archives, and the directory 
 });
 
 for (const [name, platform] of expected) {
-  await check(`${name}: sum, contents, ${platform.expected.format} ${platform.expected.arch} executable`, async () => {
+  const signed = platform.expected.format === "macho" ? " with a sealing signature" : "";
+  await check(`${name}: sum, contents, ${platform.expected.format} ${platform.expected.arch} executable${signed}`, async () => {
     const file = Bun.file(join(dir, name));
     if (!(await file.exists())) fail("missing");
     const bytes = await file.bytes();
@@ -95,6 +97,10 @@ for (const [name, platform] of expected) {
     if (binary.mode !== 0o755) fail(`${platform.binary} has mode ${binary.mode.toString(8)}, not 755`);
     const mismatch = executableMismatch(binary.bytes, platform.expected);
     if (mismatch) fail(`${platform.binary}: ${mismatch}`);
+    if (platform.expected.format === "macho") {
+      const signature = checkCodeSignature(binary.bytes);
+      if ("error" in signature) fail(`${platform.binary}: its code signature does not hold, so a Mac would kill it: ${signature.error}`);
+    }
     const path = join(scratch, platform.name, platform.binary);
     await Bun.write(path, binary.bytes);
     await chmod(path, 0o755);

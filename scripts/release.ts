@@ -3,6 +3,7 @@ import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
+import { checkCodeSignature, signAdHoc } from "./codesign.ts";
 import { pack, writeSums, type Packed } from "./pack.ts";
 import { PLATFORMS, platformNamed, type Platform } from "./platforms.ts";
 
@@ -42,7 +43,13 @@ async function compile(platform: Platform): Promise<Uint8Array> {
   // Bun appends .exe for Windows on its own.
   const file = Bun.file(join(dir, platform.binary));
   if (!(await file.exists())) throw new Error(`the ${platform.name} build made no ${platform.binary} in ${dir}`);
-  return file.bytes();
+  const binary = await file.bytes();
+  if (platform.expected.format !== "macho") return binary;
+  // A Mac kills a binary whose signature does not seal it; Bun 1.4.4 leaves darwin-x64 with the runtime's stale one.
+  const signature = checkCodeSignature(binary);
+  if (!("error" in signature)) return binary;
+  console.log(`${platform.name}: Bun's code signature does not hold (${signature.error}); signing it ad hoc`);
+  return signAdHoc(binary);
 }
 
 function mib(bytes: number): string {
