@@ -24,7 +24,10 @@ is_musl() {
   if have ldd; then
     case "$(ldd --version 2>&1 || true)" in *musl*) return 0 ;; *) return 1 ;; esac
   fi
-  ls /lib/ld-musl-*.so.1 >/dev/null 2>&1 && ! ls /lib/ld-linux-*.so.* /lib64/ld-linux-*.so.* >/dev/null 2>&1
+  # No ldd: musl if its loader is there and glibc's is not (some glibc systems have musl installed beside it).
+  for loader in /lib/ld-linux-*.so.* /lib64/ld-linux-*.so.*; do [ -e "$loader" ] && return 1; done
+  for loader in /lib/ld-musl-*.so.1; do [ -e "$loader" ] && return 0; done
+  return 1
 }
 
 # Sets platform to OS-ARCH as the release archives name it: linux-x64, linux-x64-musl, darwin-arm64, ...
@@ -133,7 +136,7 @@ main() {
       *-musl) hint=" It needs the C++ runtime: on Alpine, apk add libstdc++ libgcc" ;;
       *) hint="" ;;
     esac
-    fail "installed $dir/chat, but it does not run here: $ran.$hint"
+    fail "installed $dir/chat, but it does not run here: $(printf '%s\n' "$ran" | head -n 1).$hint"
   fi
   say "installed chat $ran ($platform) as $dir/chat"
   [ "$ran" = "$version" ] || say "note: the archive was named for version $version, but the binary says $ran"

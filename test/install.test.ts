@@ -111,23 +111,30 @@ test("a tampered archive is refused, and the chat already installed is left alon
   expect(requests).toContain(`/tampered/${archive}`); // refused after downloading, not for want of a file
 });
 
-/** A uname that reports another machine, put first on PATH. */
-async function fakeUname(os: string, machine: string): Promise<string> {
-  const dir = join(scratch, `uname-${os}-${machine}`);
+/** A PATH whose uname reports another machine (and whose ldd, if given, names its C library). */
+async function fakeSystem(os: string, machine: string, ldd?: string): Promise<string> {
+  const dir = join(scratch, `system-${os}-${machine}-${ldd ? "ldd" : "plain"}`);
   await mkdir(dir, { recursive: true });
   await Bun.write(join(dir, "uname"), `#!/bin/sh\ncase "$1" in -s) echo ${os} ;; -m) echo ${machine} ;; esac\n`);
   await chmod(join(dir, "uname"), 0o755);
+  if (ldd) {
+    await Bun.write(join(dir, "ldd"), `#!/bin/sh\necho '${ldd}' >&2\nexit 1\n`); // as musl's ldd answers --version
+    await chmod(join(dir, "ldd"), 0o755);
+  }
   return `${dir}:${process.env.PATH}`;
 }
 
-for (const [os, machine, platform] of [
-  ["Linux", "x86_64", "linux-x64"],
-  ["Linux", "aarch64", "linux-arm64"],
-  ["Darwin", "arm64", "darwin-arm64"],
-  ["Darwin", "x86_64", "darwin-x64"],
+for (const [os, machine, ldd, platform] of [
+  ["Linux", "x86_64", undefined, "linux-x64"],
+  ["Linux", "x86_64", "musl libc (x86_64)", "linux-x64-musl"],
+  ["Linux", "aarch64", undefined, "linux-arm64"],
+  ["Darwin", "arm64", undefined, "darwin-arm64"],
+  ["Darwin", "x86_64", undefined, "darwin-x64"],
 ] as const) {
-  test.skipIf(platform === host.name)(`uname ${os} ${machine} asks for ${platform}, and a release without it says so`, async () => {
-    const result = await install({ CHAT_DOWNLOAD_URL: `${base}/good`, CHAT_INSTALL_DIR: join(scratch, "never"), PATH: await fakeUname(os, machine) });
+  const system = `uname ${os} ${machine}${ldd ? `, ldd "${ldd}"` : ""}`;
+  test.skipIf(platform === host.name)(`${system} asks for ${platform}, and a release without it says so`, async () => {
+    const PATH = await fakeSystem(os, machine, ldd);
+    const result = await install({ CHAT_DOWNLOAD_URL: `${base}/good`, CHAT_INSTALL_DIR: join(scratch, "never"), PATH });
     expect(result.stderr).toBe(`chat install: error: there is no chat build for ${platform} in ${base}/good/SHA256SUMS (it has: ${host.name})\n`);
     expect(result.code).toBe(1);
   });
@@ -140,7 +147,7 @@ for (const [os, machine, message] of [
 ] as const) {
   test(`uname ${os} ${machine}: "${message}…", before any download`, async () => {
     const before = requests.length;
-    const result = await install({ CHAT_DOWNLOAD_URL: `${base}/good`, CHAT_INSTALL_DIR: join(scratch, "never"), PATH: await fakeUname(os, machine) });
+    const result = await install({ CHAT_DOWNLOAD_URL: `${base}/good`, CHAT_INSTALL_DIR: join(scratch, "never"), PATH: await fakeSystem(os, machine) });
     expect(result.stderr).toStartWith(`chat install: error: ${message}`);
     expect(result.code).toBe(1);
     expect(requests.length).toBe(before);
