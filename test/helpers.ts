@@ -2,7 +2,8 @@
 import type { Socket, Subprocess } from "bun";
 
 export const ROOT = `${import.meta.dir}/..`;
-export const CHAT = `${ROOT}/dist/chat`;
+/** The binary under test: dist/chat, or a release build the release check points CHAT_BINARY at. */
+export const CHAT = process.env.CHAT_BINARY ?? `${ROOT}/dist/chat`;
 const DEFAULT_WAIT_MS = 5000;
 
 /** Lines as they arrive from a stream, and a way to wait for the one you expect. */
