@@ -2,15 +2,17 @@
 # Installs chat: picks this machine's build from a GitHub release, checks it against the release's SHA256SUMS,
 # and puts the one file into ~/.local/bin.
 #
-#   curl -fsSL https://raw.githubusercontent.com/OWNER/chat/main/install.sh | sh
+#   curl -fsSL https://github.com/OWNER/chat/releases/latest/download/install.sh | sh
 #
+# The copy attached to a release names its repository (the release workflow writes it into `repo=` below).
 # Settings, all optional:
+#   CHAT_REPO=OWNER/NAME      the GitHub repository to download from
 #   CHAT_VERSION=0.1.0        that release instead of the latest
 #   CHAT_INSTALL_DIR=DIR      install into DIR instead of ~/.local/bin
 #   CHAT_DOWNLOAD_URL=URL     where the archives and SHA256SUMS are (a mirror, a test server); wins over CHAT_VERSION
 set -eu
 
-repo="OWNER/chat"
+repo="${CHAT_REPO:-}"
 
 say() { printf 'chat install: %s\n' "$*"; }
 fail() {
@@ -83,6 +85,8 @@ list_platforms() {
 }
 
 main() {
+  [ -n "$repo" ] || [ -n "${CHAT_DOWNLOAD_URL:-}" ] ||
+    fail "this copy of install.sh does not name a repository: use the one attached to a release, or set CHAT_REPO=OWNER/NAME or CHAT_DOWNLOAD_URL"
   releases="https://github.com/$repo/releases"
   detect_platform
   dir="${CHAT_INSTALL_DIR:-${HOME:?HOME is not set: set CHAT_INSTALL_DIR}/.local/bin}"

@@ -169,3 +169,13 @@ test("an install directory that cannot be made: which one, and how to choose ano
   expect(result.code).toBe(1);
   expect(requests.length).toBe(before); // before 50 MB are downloaded
 });
+
+test("install.sh as in the source tree names no repository: it says how to choose one, before any download", async () => {
+  const before = requests.length;
+  const result = await install({ CHAT_INSTALL_DIR: join(scratch, "never") });
+  expect(result.stderr).toBe(
+    "chat install: error: this copy of install.sh does not name a repository: use the one attached to a release, or set CHAT_REPO=OWNER/NAME or CHAT_DOWNLOAD_URL\n",
+  );
+  expect(result.code).toBe(1);
+  expect(requests.length).toBe(before);
+});
