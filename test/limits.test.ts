@@ -4,6 +4,9 @@ import { closePeers, dial, escape, join, serve, unique } from "./helpers.ts";
 
 afterEach(closePeers);
 
+/** Memory is read from /proc (Linux); elsewhere the behaviour is still tested, the figure is not. */
+const HAS_PROC = process.platform === "linux";
+
 const said = (name: string, text: string) => new RegExp(`^${escape(name)}: ${escape(text)}$`);
 
 /** Writes everything, waiting for the socket to drain; resolves once the kernel took the last byte. */
@@ -29,7 +32,7 @@ async function writeAll(port: number, chunks: Iterable<Uint8Array>): Promise<{ s
 test("a 100 MB line with no newline is dropped, memory stays bounded, and the sender can go on", async () => {
   await using server = await serve(["--rate", "0"]);
   const alice = await join(server.port);
-  const before = await server.memory("VmRSS");
+  const before = HAS_PROC ? await server.memory("VmRSS") : 0;
   const MiB = new Uint8Array(1 << 20).fill(0x61); // "aaaa…"
   const text = unique("after-huge");
   const flood = function* () {
@@ -38,11 +41,13 @@ test("a 100 MB line with no newline is dropped, memory stays bounded, and the se
   };
   const { socket } = await writeAll(server.port, flood());
   await alice.until(new RegExp(`: ${text}$`), 20_000);
-  const peak = await server.memory("VmHWM");
   socket.terminate();
-  // The server kept at most --max-line bytes of the line; RSS grows by far less than 100 MB.
-  console.log(`100 MB line: RSS before ${before} KiB, peak ${peak} KiB, growth ${peak - before} KiB`);
-  expect(peak - before).toBeLessThan(48 * 1024);
+  if (HAS_PROC) {
+    // The server kept at most --max-line bytes of the line; RSS grows by far less than 100 MB.
+    const peak = await server.memory("VmHWM");
+    console.log(`100 MB line: RSS before ${before} KiB, peak ${peak} KiB, growth ${peak - before} KiB`);
+    expect(peak - before).toBeLessThan(48 * 1024);
+  }
   expect(alice.lines.all.filter((l) => l.includes("aaaaaaaa"))).toEqual([]);
 });
 
@@ -113,9 +118,11 @@ test("a client that stops reading is dropped as too slow while 50 others get eve
   expect(stats.map((s) => s.outOfOrder)).toEqual(Array(50).fill(0));
   expect(stats.every((s) => s.sawSlowLeave)).toBe(true);
   await slow.closed; // the server closed it
-  const peak = await server.memory("VmHWM");
-  console.log(`slow reader: server peak RSS ${peak} KiB`);
-  expect(peak).toBeLessThan(256 * 1024);
+  if (HAS_PROC) {
+    const peak = await server.memory("VmHWM");
+    console.log(`slow reader: server peak RSS ${peak} KiB`);
+    expect(peak).toBeLessThan(256 * 1024);
+  }
   for (const r of readers) r.socket.terminate();
 }, 60_000);
 
