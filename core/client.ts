@@ -1,9 +1,12 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
+import { formatHost } from "./errors.ts";
 import { encodeLine, LineReader, decodeLine } from "./framing.ts";
 import { Link } from "./link.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
+import { PasswordPrompt } from "./prompt.ts";
 import { nameProblem } from "./sanitize.ts";
 import { Session } from "./session.ts";
+import type { TlsTrust } from "./tls.ts";
 
 export type ClientMode = "raw" | "plain" | "json";
 
@@ -25,6 +28,10 @@ export interface ClientOptions {
   warn(message: string): void;
   /** How long to wait for the server to close after our input has ended. */
   graceMs?: number;
+  /** Connect over TLS, trusting these. */
+  tls?: TlsTrust;
+  /** The room password, given only when the server asks `* password:`. */
+  password?: string;
 }
 
 /** How long to wait for the server to answer the name claim before sending input anyway. */
@@ -49,13 +56,42 @@ export async function runPipe(options: ClientOptions): Promise<number> {
           notice: options.warn,
         });
   const reader = new LineReader(1 << 24);
-  link = await Link.open(options.host, options.port, {
-    data: (bytes) => {
-      if (!session) return output.write(bytes);
-      reader.push(bytes, (line) => session.line(decodeLine(line)), () => {});
+  const deliver = (bytes: Uint8Array) => {
+    if (!session) return output.write(bytes);
+    reader.push(bytes, (line) => session.line(decodeLine(line)), () => {});
+  };
+  // The password goes out only when asked for, so it never lands in a room that has none.
+  // In --raw mode without a password, the user answers the prompt themselves, as with nc.
+  let prompt = mode === "raw" && options.password === undefined ? undefined : new PasswordPrompt(options.password, (line) => void link.write(encodeLine(line)));
+  let refused: string | undefined; // why the server will not let us in, once known
+  let promptDone!: () => void;
+  const prompted = new Promise<void>((resolve) => (promptDone = resolve));
+  link = await Link.open(
+    options.host,
+    options.port,
+    {
+      data: (bytes) => {
+        if (!prompt) return deliver(bytes);
+        const outcome = prompt.push(bytes);
+        if (!outcome) return;
+        prompt = undefined;
+        if (outcome.kind === "in") deliver(outcome.rest);
+        else refused = refusal(outcome.kind, options);
+        promptDone();
+      },
+      closed: (error) => closed(error),
     },
-    closed: (error) => closed(error),
-  });
+    options.tls,
+  );
+
+  if (prompt) {
+    await Promise.race([prompted, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
+    if (refused) {
+      link.close();
+      options.warn(refused);
+      return 1;
+    }
+  }
 
   if (session) {
     session.start();
@@ -77,7 +113,7 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   const first = await Promise.race([pump, serverClosed.then(() => "lost" as const)]);
   if (first === "lost") {
     await output.flush();
-    options.warn("connection closed by the server");
+    options.warn(refused ?? "connection closed by the server");
     return 1;
   }
   link.finish();
@@ -85,6 +121,12 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   link.close();
   await output.flush();
   return 0;
+}
+
+function refusal(kind: "wrong" | "needed" | "tls", options: ClientOptions): string {
+  if (kind === "wrong") return "wrong password";
+  if (kind === "needed") return "this room needs a password: set CHAT_PASSWORD or use --password-file";
+  return `the server at ${formatHost(options.host)}:${options.port} speaks TLS: use --tls`;
 }
 
 /** The login name is only a default: if it cannot be a chat name, keep the server's. */
