@@ -41,7 +41,14 @@ function room(opPassword: string | null = "boss") {
     return member;
   };
   const say = (member: Fake, line: string) => hub.handle(member, parseInput(line));
-  return { hub, bans, saved, add, say, people, later: (ms: number) => (now += ms) };
+  /** Each line said by member, and the last line member then has. */
+  const dialogue = (member: Fake, exchanges: [said: string, reply: string][]) => {
+    for (const [line, reply] of exchanges) {
+      say(member, line);
+      expect(member.last).toBe(reply);
+    }
+  };
+  return { hub, bans, saved, add, say, dialogue, people, later: (ms: number) => (now += ms) };
 }
 
 test("/op: the right password makes an operator; three wrong ones and the connection gets no more tries", () => {
@@ -102,18 +109,16 @@ test("/mute NAME DURATION: announced; a muted member's lines reach nobody until 
 });
 
 test("/mute without a duration lasts until /unmute", () => {
-  const { add, say, later } = room();
+  const { add, say, dialogue, later } = room();
   const [alice, bob] = [add("alice", "10.0.0.1"), add("bob", "10.0.0.2")];
   say(alice, "/op boss");
-  say(alice, "/mute bob");
-  expect(alice.last).toBe("* bob has been muted");
+  dialogue(alice, [["/mute bob", "* bob has been muted"]]);
   later(365 * 86_400_000);
-  say(bob, "still?");
-  expect(bob.last).toBe("* you are muted");
-  say(alice, "/unmute bob");
-  expect(alice.last).toBe("* bob may talk again");
-  say(alice, "/unmute bob");
-  expect(alice.last).toBe("* bob is not muted");
+  dialogue(bob, [["still?", "* you are muted"]]);
+  dialogue(alice, [
+    ["/unmute bob", "* bob may talk again"],
+    ["/unmute bob", "* bob is not muted"],
+  ]);
   say(bob, "free");
   expect(alice.last).toBe("bob: free");
 });
@@ -140,28 +145,25 @@ test("/ban NAME bans their address: they and others from it leave (banned), oper
 });
 
 test("/ban CIDR, /bans, /unban; a range holding one's own address is refused", () => {
-  const { add, say, later } = room();
+  const { add, say, dialogue, later } = room();
   const alice = add("alice", "10.0.0.1");
   const bob = add("bob", "192.0.2.7");
   say(alice, "/op boss");
-  say(alice, "/ban 10.0.0.0/8");
-  expect(alice.last).toBe("* 10.0.0.0/8 holds your own address");
+  dialogue(alice, [["/ban 10.0.0.0/8", "* 10.0.0.0/8 holds your own address"]]);
   say(alice, "/ban 192.0.2.0/24 30m");
   expect(bob.closed).toBe("banned");
-  say(alice, "/ban 2001:db8::/32");
-  say(alice, "/bans");
-  expect(alice.last).toBe("* Bans: 192.0.2.0/24 for 30m more, 2001:db8::/32");
+  dialogue(alice, [
+    ["/ban 2001:db8::/32", "* banned 2001:db8::/32"],
+    ["/bans", "* Bans: 192.0.2.0/24 for 30m more, 2001:db8::/32"],
+  ]);
   later(31 * 60_000);
-  say(alice, "/bans");
-  expect(alice.last).toBe("* Bans: 2001:db8::/32");
-  say(alice, "/unban 2001:DB8::/32");
-  expect(alice.last).toBe("* unbanned 2001:db8::/32");
-  say(alice, "/unban 2001:db8::/32");
-  expect(alice.last).toBe("* no ban matches 2001:db8::/32");
-  say(alice, "/bans");
-  expect(alice.last).toBe("* no bans");
-  say(alice, "/ban nobody-here");
-  expect(alice.last).toBe("* nobody-here is neither someone here nor an IP address or CIDR range");
+  dialogue(alice, [
+    ["/bans", "* Bans: 2001:db8::/32"],
+    ["/unban 2001:DB8::/32", "* unbanned 2001:db8::/32"],
+    ["/unban 2001:db8::/32", "* no ban matches 2001:db8::/32"],
+    ["/bans", "* no bans"],
+    ["/ban nobody-here", "* nobody-here is neither someone here nor an IP address or CIDR range"],
+  ]);
 });
 
 test("/unban NAME lifts the ban given for that name", () => {
