@@ -146,14 +146,16 @@ export default defineCommand({
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
+    // Before listening: whoever reads "listening on" may signal at once.
+    const signalled = new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
     server.listen();
     const monitor = metrics === undefined ? undefined : serveMetrics(parseAddress(metrics, "127.0.0.1"), server, log);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await signalled;
     log.info("shutting down");
     monitor?.stop(true);
     await server.stop();
