@@ -230,6 +230,8 @@ export class ChatServer {
   }
 
   #open(socket: Socket<Connection>): void {
+    // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
+    if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
     const c = new Connection(socket, this.#flusher, this.#options, this.metrics, (slow) => this.#tooSlow(slow));
     socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
