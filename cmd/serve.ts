@@ -73,8 +73,15 @@ export function serveOptions(args: Record<string, unknown>, env: Env): Omit<Serv
     maxClients: parseCount(get("max-clients") ?? "10000", "--max-clients"),
     maxPerIp: parseCount(get("max-per-ip") ?? "16", "--max-per-ip"),
     idleMs: parseDuration(get("idle") ?? "0", "--idle"),
-    loginTimeoutMs: Math.max(1, parseDuration(get("login-timeout") ?? "30s", "--login-timeout")),
+    loginTimeoutMs: parseLoginTimeout(get("login-timeout") ?? "30s"),
   };
+}
+
+/** Unlike --idle, never off: a connection that does not log in must not hold a place for ever. */
+function parseLoginTimeout(text: string): number {
+  const ms = parseDuration(text, "--login-timeout");
+  if (ms === 0) throw usageError("bad --login-timeout: must be more than 0");
+  return ms;
 }
 
 /** What keeps a public room safe: TLS, passwords, access lists, bans; files are read here, so a bad one stops the start. */

@@ -1,4 +1,4 @@
-// The Bun.listen side: bytes → lines → clean text → Input → hub, and each connection's outbox back out.
+// The Bun.listen side: who gets in (access list, bans, limits, TLS handshake, password), then bytes → lines → clean text → Input → hub, and each connection's outbox back out.
 import type { Socket, TCPSocketListener } from "bun";
 import { AccessList } from "./access.ts";
 import { Login, type Secret } from "./auth.ts";
@@ -124,6 +124,9 @@ function counting(socket: Socket<Connection>, metrics: Metrics): Writable {
     terminate: () => socket.terminate(),
   };
 }
+
+const encoder = new TextEncoder();
+const encodeText = (text: string) => encoder.encode(text);
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -325,7 +328,7 @@ export class ChatServer {
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
     const name = this.hub.join(c);
     this.#log.debug(`${c.address}: joined as ${name}`);
-    for (const line of after) this.#said(c, cleanText(line));
+    for (const line of after) this.#line(c, encodeText(line));
   }
 
   #loginTimeout(c: Connection): void {
@@ -344,11 +347,7 @@ export class ChatServer {
   #line(c: Connection, bytes: Uint8Array): void {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
     if (c.stage === "password") return c.login?.answer(decodeLine(bytes));
-    this.#said(c, cleanText(decodeLine(bytes)));
-  }
-
-  #said(c: Connection, text: string): void {
-    if (c.stage !== "in" || !c.outbox.open) return;
+    const text = cleanText(decodeLine(bytes));
     if (text.trim() === "") return;
     this.metrics.linesIn++;
     c.lastLine = Date.now();

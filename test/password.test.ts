@@ -163,8 +163,9 @@ for (const [args, message] of [
   [["--password", "x"], "chat: unknown option --password"],
   [["--password-file", "/no/such/file"], "chat: cannot read --password-file file /no/such/file"],
   [["--op-password-file", "/no/such/file"], "chat: cannot read --op-password-file file /no/such/file"],
+  [["--login-timeout", "0"], "chat: bad --login-timeout: must be more than 0"],
 ] as const) {
-  test(`serve ${args.join(" ")}: "${message}", exit 2 (a password is never a flag's value)`, async () => {
+  test(`serve ${args.join(" ")}: "${message}", exit 2`, async () => {
     const chat = run(["serve", "--port", "0", ...args], { stdin: "ignore" });
     expect(await chat.exited).toBe(2);
     expect(chat.stderr.all[0]).toBe(message);
