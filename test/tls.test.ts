@@ -141,6 +141,28 @@ for (const [args, code, message] of [
   });
 }
 
+test("over TLS a full server still says why, once the handshake is done", async () => {
+  await using full = await serve(["--tls-cert", certs.cert, "--tls-key", certs.key, "--max-clients", "1"]);
+  const first = await dialTls(full.port, certs.ca);
+  await first.lines.until(/^You are /);
+  const second = await dialTls(full.port, certs.ca);
+  await second.lines.until(/^\* server is full$/);
+  await second.closed;
+  first.close();
+});
+
+test("--ca and --insecure need --tls, and do not go together", async () => {
+  for (const [args, message] of [
+    [["--ca", "x.pem"], "chat: --ca needs --tls"],
+    [["--insecure"], "chat: --insecure needs --tls"],
+    [["--tls", "--ca", "x.pem", "--insecure"], "chat: --ca and --insecure cannot be used together"],
+  ] as const) {
+    const chat = run(["connect", `127.0.0.1:${server.port}`, ...args], { stdin: "ignore" });
+    expect(await chat.exited).toBe(2);
+    expect(chat.stderr.all[0]).toBe(message);
+  }
+});
+
 test("a plain server still works for a plain client (TLS is off by default)", async () => {
   await using plain = await serve();
   await join(plain.port);
