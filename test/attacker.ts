@@ -169,7 +169,7 @@ for (const [name, [count, run]] of Object.entries(kinds))
         }
       })(),
     );
-for (let i = 0; i < (chosen("halfopen") ? 100 : 0); i++) loops.push(halfOpen());
+for (let i = 0; i < (chosen("halfopen") ? 150 : 0); i++) loops.push(halfOpen());
 await Promise.all(loops);
 process.stdout.write(`${JSON.stringify(stats)}\n`);
 process.exit(0);
