@@ -4,7 +4,8 @@ import { runPipe, type ClientMode, type Output } from "../core/client.ts";
 import { runTerminal } from "../core/terminal.ts";
 import { parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
-import { sharedArgs } from "./shared.ts";
+import type { TlsTrust } from "../core/tls.ts";
+import { readSecret, sharedArgs } from "./shared.ts";
 
 export const connectArgs = {
   address: { type: "positional", required: false, description: "HOST[:PORT] of the room (default localhost:8000) [CHAT_ADDRESS]", valueHint: "HOST[:PORT]" },
@@ -12,6 +13,10 @@ export const connectArgs = {
   raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },
   json: { type: "boolean", description: "print one JSON event per line, for programs [CHAT_JSON]" },
   timestamps: { type: "boolean", description: "show the time of each line on a terminal [CHAT_TIMESTAMPS]" },
+  tls: { type: "boolean", description: "connect over TLS, checking the server's certificate [CHAT_TLS]" },
+  ca: { type: "string", description: "with --tls: trust only this PEM CA certificate, for a private CA [CHAT_CA]", valueHint: "FILE" },
+  insecure: { type: "boolean", description: "with --tls: do not check the certificate (anyone on the path can listen in) [CHAT_INSECURE]" },
+  "password-file": { type: "string", description: "file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", valueHint: "FILE" },
   ...sharedArgs,
 } as const;
 
@@ -32,6 +37,23 @@ function stdoutSink(): Output {
   };
 }
 
+async function trust(args: Record<string, unknown>, env: typeof process.env): Promise<TlsTrust | undefined> {
+  const caFile = pick(args, env, "ca");
+  const insecure = pickBoolean(args, env, "insecure");
+  if (!pickBoolean(args, env, "tls")) {
+    if (caFile || insecure) throw usageError(`${caFile ? "--ca" : "--insecure"} needs --tls`);
+    return undefined;
+  }
+  if (caFile && insecure) throw usageError("--ca and --insecure cannot be used together");
+  if (insecure) process.stderr.write("chat: warning: --insecure: the server's certificate is not checked; anyone on the path can read and change the conversation\n");
+  if (!caFile) return { insecure };
+  try {
+    return { ca: await Bun.file(caFile).text(), caFile };
+  } catch {
+    throw usageError(`cannot read --ca file ${caFile}`);
+  }
+}
+
 export default defineCommand({
   meta: { name: "connect", description: "Join a chat room" },
   args: connectArgs,
@@ -42,7 +64,11 @@ export default defineCommand({
     const json = pickBoolean(args, env, "json");
     if (raw && json) throw usageError("--raw and --json cannot be used together");
     const mode: ClientMode = raw ? "raw" : json ? "json" : "plain";
+    const tls = await trust(args, env);
+    const password = await readSecret(pick(args, env, "password-file"), "--password-file", env.CHAT_PASSWORD);
     const common = {
+      tls,
+      password,
       host,
       port,
       name: pick(args, env, "name") ?? loginName(),

@@ -1,9 +1,28 @@
 import { defineCommand } from "citty";
-import { usageError } from "../core/errors.ts";
+import { AccessList } from "../core/access.ts";
+import { Secret } from "../core/auth.ts";
+import { Bans, type Ban } from "../core/bans.ts";
+import { ChatError, usageError } from "../core/errors.ts";
 import { LANGS, wordsFor, type Lang } from "../core/messages.ts";
-import { parseCount, parseDuration, parsePort, parseRate, parseSize, pick, pickBoolean, type Env } from "../core/options.ts";
-import { ChatServer, type ServerOptions } from "../core/server.ts";
-import { createLog, sharedArgs } from "./shared.ts";
+import { serveMetrics } from "../core/monitor.ts";
+import { Moderation } from "../core/moderation.ts";
+import {
+  parseAddress,
+  parseCount,
+  parseDuration,
+  parsePort,
+  parseRanges,
+  parseRate,
+  parseSize,
+  pick,
+  pickAll,
+  pickBoolean,
+  type Env,
+} from "../core/options.ts";
+import { ChatServer, type Log, type ServerOptions } from "../core/server.ts";
+import { loadBans, saveBans } from "../core/state.ts";
+import type { TlsFiles } from "../core/tls.ts";
+import { createLog, readSecret, sharedArgs } from "./shared.ts";
 
 const option = (description: string, valueHint: string) => ({ type: "string", description, valueHint }) as const;
 
@@ -21,6 +40,15 @@ export const serveArgs = {
   "max-clients": option("clients in all, 0 = no limit (default 10000) [CHAT_MAX_CLIENTS]", "N"),
   "max-per-ip": option("clients from one IP address, 0 = no limit (default 16) [CHAT_MAX_PER_IP]", "N"),
   idle: option("drop clients silent this long, e.g. 5m; 0 = never (default off) [CHAT_IDLE]", "DURATION"),
+  "tls-cert": option("PEM certificate (chain) to serve TLS with; needs --tls-key [CHAT_TLS_CERT]", "FILE"),
+  "tls-key": option("PEM private key of --tls-cert [CHAT_TLS_KEY]", "FILE"),
+  "password-file": option("file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", "FILE"),
+  "op-password-file": option("file holding the password for /op (or set CHAT_OP_PASSWORD) [CHAT_OP_PASSWORD_FILE]", "FILE"),
+  allow: option("let in only these addresses, e.g. 10.0.0.0/8; repeatable [CHAT_ALLOW, comma-separated]", "CIDR"),
+  deny: option("keep these addresses out, before --allow; repeatable [CHAT_DENY, comma-separated]", "CIDR"),
+  state: option("file where bans are kept across restarts [CHAT_STATE]", "FILE"),
+  metrics: option("serve GET /metrics and /healthz over HTTP here, e.g. 127.0.0.1:9100 (default off) [CHAT_METRICS]", "HOST:PORT"),
+  "login-timeout": option("time for the TLS handshake and the password (default 30s) [CHAT_LOGIN_TIMEOUT]", "DURATION"),
   ...sharedArgs,
 } as const;
 
@@ -45,7 +73,66 @@ export function serveOptions(args: Record<string, unknown>, env: Env): Omit<Serv
     maxClients: parseCount(get("max-clients") ?? "10000", "--max-clients"),
     maxPerIp: parseCount(get("max-per-ip") ?? "16", "--max-per-ip"),
     idleMs: parseDuration(get("idle") ?? "0", "--idle"),
+    loginTimeoutMs: parseLoginTimeout(get("login-timeout") ?? "30s"),
   };
+}
+
+/** Unlike --idle, never off: a connection that does not log in must not hold a place for ever. */
+function parseLoginTimeout(text: string): number {
+  const ms = parseDuration(text, "--login-timeout");
+  if (ms === 0) throw usageError("bad --login-timeout: must be more than 0");
+  return ms;
+}
+
+/** What keeps a public room safe: TLS, passwords, access lists, bans; files are read here, so a bad one stops the start. */
+async function securityOptions(args: Record<string, unknown>, rawArgs: string[], env: Env, log: Log) {
+  const get = (flag: string) => pick(args, env, flag);
+  const access = new AccessList(parseRanges(pickAll(rawArgs, env, "allow"), "--allow"), parseRanges(pickAll(rawArgs, env, "deny"), "--deny"));
+  const password = await readSecret(get("password-file"), "--password-file", env.CHAT_PASSWORD);
+  const opPassword = await readSecret(get("op-password-file"), "--op-password-file", env.CHAT_OP_PASSWORD);
+  const bans = new Bans(...openState(get("state"), log));
+  return {
+    access,
+    password: password === undefined ? undefined : new Secret(password),
+    moderation: new Moderation({ bans, ...(opPassword === undefined ? {} : { opSecret: new Secret(opPassword) }) }),
+    tls: await readTls(get("tls-cert"), get("tls-key")),
+    metrics: get("metrics"),
+  };
+}
+
+/** The bans kept in the --state file, and how to keep them there; the file is written at once, so an unwritable path stops the start. */
+function openState(file: string | undefined, log: Log): [Ban[], (bans: readonly Ban[]) => void] {
+  if (!file) return [[], () => {}];
+  const bans = loadBans(file);
+  const save = (list: readonly Ban[]) => saveBans(file, list);
+  try {
+    save(bans);
+  } catch (error) {
+    throw new ChatError(`cannot write the --state file ${file}: ${(error as Error).message}`);
+  }
+  return [
+    bans,
+    (list) => {
+      try {
+        save(list);
+      } catch (error) {
+        log.warn(`cannot write the --state file ${file}: ${(error as Error).message}; the bans hold until the server stops`);
+      }
+    },
+  ];
+}
+
+async function readTls(certFile: string | undefined, keyFile: string | undefined): Promise<TlsFiles | undefined> {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw usageError("--tls-cert and --tls-key go together");
+  const read = async (file: string, flag: string) => {
+    try {
+      return await Bun.file(file).text();
+    } catch {
+      throw usageError(`cannot read ${flag} file ${file}`);
+    }
+  };
+  return { cert: await read(certFile, "--tls-cert"), key: await read(keyFile, "--tls-key"), certFile, keyFile };
 }
 
 async function readMotd(file: string | undefined): Promise<string[]> {
@@ -61,16 +148,23 @@ async function readMotd(file: string | undefined): Promise<string[]> {
 export default defineCommand({
   meta: { name: "serve", description: "Run a chat room that anyone can join with chat connect, nc or telnet" },
   args: serveArgs,
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const log = createLog(args);
     const { motdFile, ...options } = serveOptions(args, process.env);
-    const server = new ChatServer({ ...options, motd: await readMotd(motdFile) }, log);
-    server.listen();
-    await new Promise<void>((resolve) => {
+    const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
+    const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
+    // Before listening: whoever reads "listening on" may signal at once.
+    const signalled = new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
+    server.listen();
+    const monitor = metrics === undefined ? undefined : serveMetrics(parseAddress(metrics, "127.0.0.1"), server, log);
+    if (security.tls) log.info("TLS is on");
+    if (security.password) log.info("the room has a password");
+    await signalled;
     log.info("shutting down");
+    monitor?.stop(true);
     await server.stop();
   },
 });

@@ -1,5 +1,5 @@
-// What both commands share: the logger, the --log-level option, and turning an error into a line and an exit code.
-import { createConsola, type ConsolaInstance } from "consola";
+// What both commands share: the logger with its --log-level and --log-format, and reading a secret from a file or a variable.
+import { createConsola, type ConsolaInstance, type ConsolaReporter } from "consola";
 import { usageError } from "../core/errors.ts";
 import { pick } from "../core/options.ts";
 
@@ -12,12 +12,49 @@ export const sharedArgs = {
     description: "silent, error, warn, info or debug (default info) [CHAT_LOG_LEVEL]",
     valueHint: "LEVEL",
   },
+  "log-format": {
+    type: "string",
+    description: "human or json: one JSON object per line (default human) [CHAT_LOG_FORMAT]",
+    valueHint: "FORMAT",
+  },
 } as const;
+
+/** One JSON object per line, for log collectors: time, level, message. */
+const jsonReporter: ConsolaReporter = {
+  log(entry) {
+    const message = entry.args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+    process.stderr.write(`${JSON.stringify({ time: entry.date.toISOString(), level: entry.type, message })}\n`);
+  },
+};
 
 /** consola on stderr only: serve's stdout stays empty and connect's holds the conversation. */
 export function createLog(args: Record<string, unknown>): ConsolaInstance {
   const level = pick(args, process.env, "log-level") ?? "info";
   if (!(level in LOG_LEVELS)) throw usageError(`bad --log-level: expected ${Object.keys(LOG_LEVELS).join(", ")}, not "${level}"`);
+  const format = pick(args, process.env, "log-format") ?? "human";
+  if (format !== "human" && format !== "json") throw usageError(`bad --log-format: expected human or json, not "${format}"`);
   // An explicit level: under `bun test` NODE_ENV=test would otherwise hide info.
-  return createConsola({ level: LOG_LEVELS[level as LogLevel], stdout: process.stderr, stderr: process.stderr });
+  return createConsola({
+    level: LOG_LEVELS[level as LogLevel],
+    stdout: process.stderr,
+    stderr: process.stderr,
+    ...(format === "json" ? { reporters: [jsonReporter] } : {}),
+  });
+}
+
+/**
+ * A password from its file (flag or CHAT_*_FILE), else from its variable; never from a flag's value,
+ * which every local user can read in the process list. One final newline in the file is not part of it.
+ */
+export async function readSecret(file: string | undefined, flag: string, fromEnv: string | undefined): Promise<string | undefined> {
+  let secret = fromEnv === "" ? undefined : fromEnv;
+  if (file !== undefined) {
+    try {
+      secret = (await Bun.file(file).text()).replace(/\r?\n$/, "");
+    } catch {
+      throw usageError(`cannot read ${flag} file ${file}`);
+    }
+    if (secret === "") throw usageError(`the ${flag} file ${file} is empty`);
+  }
+  return secret;
 }

@@ -1,9 +1,12 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
+import { ChatError, formatHost } from "./errors.ts";
 import { decodeLine, encodeLine, LineReader } from "./framing.ts";
 import { Link } from "./link.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
+import { PasswordPrompt } from "./prompt.ts";
 import { nameProblem } from "./sanitize.ts";
 import { Session, type Timed } from "./session.ts";
+import type { TlsTrust } from "./tls.ts";
 
 export type ClientMode = "raw" | "plain" | "json";
 
@@ -19,6 +22,10 @@ export interface RoomOptions {
   name?: string;
   /** The client's own notices (stderr in a pipe). */
   warn(message: string): void;
+  /** Connect over TLS, trusting these. */
+  tls?: TlsTrust;
+  /** The room password, given only when the server asks `* password:`. */
+  password?: string;
 }
 
 export interface ClientOptions extends RoomOptions {
@@ -36,6 +43,8 @@ export interface Room {
   session?: Session;
   /** Resolves when the server closes or the connection breaks. */
   serverClosed: Promise<Error | undefined>;
+  /** Why the server would not let us in, if it said so late (a slow answer to the password). */
+  refusal(): string | undefined;
 }
 
 /** How long to wait for the server to answer the name claim before sending input anyway. */
@@ -60,27 +69,59 @@ export async function joinRoom(
         notice: options.warn,
       });
   const reader = new LineReader(1 << 24);
-  link = await Link.open(options.host, options.port, {
-    data: (bytes) => {
-      if (receive.raw) return receive.onBytes(bytes);
-      reader.push(bytes, (line) => session!.line(decodeLine(line)), () => {});
+  const deliver = (bytes: Uint8Array) => {
+    if (receive.raw) return receive.onBytes(bytes);
+    reader.push(bytes, (line) => session!.line(decodeLine(line)), () => {});
+  };
+  // The password goes out only when asked for, so it never lands in a room that has none.
+  // In --raw mode without a password, the user answers the prompt themselves, as with nc.
+  let prompt =
+    receive.raw && options.password === undefined
+      ? undefined
+      : new PasswordPrompt(options.password, (line) => void link?.write(encodeLine(line)));
+  let refused: string | undefined; // why the server will not let us in, once known
+  let promptDone!: () => void;
+  const prompted = new Promise<void>((resolve) => (promptDone = resolve));
+  link = await Link.open(
+    options.host,
+    options.port,
+    {
+      data: (bytes) => {
+        if (!prompt) return deliver(bytes);
+        const outcome = prompt.push(bytes);
+        if (!outcome) return;
+        prompt = undefined;
+        if (outcome.kind === "in") deliver(outcome.rest);
+        else refused = refusal(outcome.kind, options);
+        promptDone();
+      },
+      closed: (error) => closed(error),
     },
-    closed: (error) => closed(error),
-  });
+    options.tls,
+  );
+
+  if (prompt) {
+    await Promise.race([prompted, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
+    if (refused) {
+      link.close();
+      throw new ChatError(refused);
+    }
+  }
+
   if (session) {
     session.start();
     await Promise.race([session.settled, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
   } else if (options.name) {
     await link.write(encodeLine(`/nick ${options.name}`));
   }
-  return { link, session, serverClosed };
+  return { link, session, serverClosed, refusal: () => refused };
 }
 
 /** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
 export async function runPipe(options: ClientOptions): Promise<number> {
   const { output, mode } = options;
   let lang: "en" | "zh" = "en";
-  const { link, serverClosed } = await joinRoom(
+  const { link, serverClosed, refusal } = await joinRoom(
     options,
     mode === "raw"
       ? { raw: true, onBytes: (bytes) => output.write(bytes) }
@@ -106,7 +147,7 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   const first = await Promise.race([pump, serverClosed.then(() => "lost" as const)]);
   if (first === "lost") {
     await output.flush();
-    options.warn("connection closed by the server");
+    options.warn(refusal() ?? "connection closed by the server");
     return 1;
   }
   link.finish();
@@ -114,6 +155,12 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   link.close();
   await output.flush();
   return 0;
+}
+
+function refusal(kind: "wrong" | "needed" | "tls", options: RoomOptions): string {
+  if (kind === "wrong") return "wrong password";
+  if (kind === "needed") return "this room needs a password: set CHAT_PASSWORD or use --password-file";
+  return `the server at ${formatHost(options.host)}:${options.port} speaks TLS: use --tls`;
 }
 
 /** The login name is only a default: if it cannot be a chat name, keep the server's. */

@@ -1,4 +1,5 @@
 // What a line asks for: parseInput turns a cleaned line into an Input; COMMANDS is what /help prints.
+import { toMilliseconds } from "./options.ts";
 
 export type Input =
   | { kind: "say"; text: string }
@@ -11,8 +12,19 @@ export type Input =
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "mode"; mode: string }
+  | Moderate
   | { kind: "usage"; command: string; usage: string }
   | { kind: "unknown"; command: string };
+
+/** The operators' commands; durations are in milliseconds, absent for "until lifted". */
+export type Moderate =
+  | { kind: "op"; password: string }
+  | { kind: "kick"; name: string; reason: string }
+  | { kind: "mute"; name: string; ms?: number }
+  | { kind: "unmute"; name: string }
+  | { kind: "ban"; target: string; ms?: number }
+  | { kind: "unban"; target: string }
+  | { kind: "bans" };
 
 export interface CommandHelp {
   usage: string;
@@ -28,6 +40,13 @@ export const COMMANDS: readonly CommandHelp[] = [
   { usage: "/back", summary: "you are back" },
   { usage: "/help", summary: "this list" },
   { usage: "/quit", summary: "leave the room" },
+  { usage: "/op PASSWORD", summary: "become an operator" },
+  { usage: "/kick NAME [REASON]", summary: "operators: put NAME out of the room" },
+  { usage: "/mute NAME [DURATION]", summary: "operators: stop NAME talking, e.g. for 10m" },
+  { usage: "/unmute NAME", summary: "operators: let NAME talk again" },
+  { usage: "/ban NAME|IP|CIDR [DURATION]", summary: "operators: keep an address out, e.g. for 1h" },
+  { usage: "/unban NAME|IP|CIDR", summary: "operators: lift a ban" },
+  { usage: "/bans", summary: "operators: list the bans" },
   { usage: "//TEXT", summary: "send a line that starts with /" },
 ];
 
@@ -70,6 +89,26 @@ export function parseInput(line: string): Input {
       return { kind: "quit" };
     case "mode":
       return needs(rest !== "", { kind: "mode", mode: rest.toLowerCase() });
+    case "op":
+      return needs(rest !== "", { kind: "op", password: rest });
+    case "kick": {
+      const [name = ""] = rest.split(/\s+/);
+      return needs(name !== "", { kind: "kick", name, reason: rest.slice(name.length).trim() });
+    }
+    case "mute":
+    case "ban": {
+      // NAME|IP|CIDR, then an optional duration and nothing else.
+      const [target = "", duration, ...more] = rest.split(/\s+/);
+      const ms = duration === undefined ? undefined : toMilliseconds(duration);
+      const ok = target !== "" && more.length === 0 && (duration === undefined || (ms !== undefined && ms > 0));
+      return needs(ok, command === "mute" ? { kind: "mute", name: target, ms } : { kind: "ban", target, ms });
+    }
+    case "unmute":
+      return needs(rest !== "" && !/\s/.test(rest), { kind: "unmute", name: rest });
+    case "unban":
+      return needs(rest !== "" && !/\s/.test(rest), { kind: "unban", target: rest });
+    case "bans":
+      return { kind: "bans" };
     default:
       return { kind: "unknown", command: `/${word}` };
   }

@@ -5,16 +5,19 @@ import { toJson } from "./events.ts";
 import { encodeLine } from "./framing.ts";
 import { History } from "./history.ts";
 import { NOTICE, renderPlain, type Words } from "./messages.ts";
+import { Moderation, type Room } from "./moderation.ts";
 import { nameKey, nameProblem } from "./sanitize.ts";
 
 /** A connection as the hub sees it; server.ts implements it with a socket and an outbox. */
 export interface Member {
   /** The peer's address, `127.0.0.1:53412` or `[::1]:53412`: the default name. */
   readonly address: string;
+  /** The peer's IP address alone, for bans. */
+  readonly ip?: string;
   /** Queues bytes for the peer; never blocks the hub. */
   send(bytes: Uint8Array): void;
-  /** Ends the connection once what is queued has been sent. */
-  close(): void;
+  /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */
+  close(reason?: Reason): void;
 }
 
 export interface HubOptions {
@@ -25,6 +28,8 @@ export interface HubOptions {
   history?: number;
   /** Lines shown to every newcomer after the welcome. */
   motd?: string[];
+  /** Operators, mutes and bans; by default a room without operators. */
+  moderation?: Moderation;
   now?: () => number;
 }
 
@@ -50,6 +55,11 @@ class Rendered {
   }
 }
 
+/** What a muted member may not do: say anything others read. */
+function speaks(input: Input): boolean {
+  return input.kind === "say" || input.kind === "me" || input.kind === "msg" || input.kind === "nick" || input.kind === "away";
+}
+
 export class Hub {
   readonly #people = new Map<Member, Person>();
   readonly #byKey = new Map<string, Member>();
@@ -58,6 +68,8 @@ export class Hub {
   readonly #history: History;
   readonly #motd: string[];
   readonly #now: () => number;
+  readonly #moderation: Moderation;
+  readonly #room: Room;
   #guests = 0;
 
   constructor(options: HubOptions) {
@@ -66,6 +78,19 @@ export class Hub {
     this.#history = new History(options.history ?? 20);
     this.#motd = options.motd ?? [];
     this.#now = options.now ?? Date.now;
+    this.#moderation = options.moderation ?? new Moderation({ now: this.#now });
+    this.#room = {
+      find: (name) => this.#byKey.get(nameKey(name)),
+      nameOf: (member) => this.nameOf(member),
+      members: () => this.#people.keys(),
+      tell: (member, text) => this.tell(member, text),
+      announce: (text) => this.announce(text),
+      remove: (member, reason, told) => {
+        this.tell(member, told);
+        this.leave(member, reason);
+        member.close(reason);
+      },
+    };
   }
 
   get size(): number {
@@ -103,6 +128,7 @@ export class Hub {
   handle(from: Member, input: Input): void {
     const person = this.#people.get(from);
     if (!person) return;
+    if (speaks(input) && this.#moderation.isMuted(from)) return this.tell(from, NOTICE.muted);
     switch (input.kind) {
       case "say":
         return this.#say(person, "message", input.text);
@@ -131,6 +157,14 @@ export class Hub {
         if (input.mode !== "json" && input.mode !== "plain") return this.tell(from, NOTICE.unknownMode(input.mode));
         person.json = input.mode === "json";
         return this.#welcome(from, person);
+      case "op":
+      case "kick":
+      case "mute":
+      case "unmute":
+      case "ban":
+      case "unban":
+      case "bans":
+        return this.#moderation.handle(this.#room, from, input);
       case "usage":
         return this.tell(from, NOTICE.usage(input.usage));
       case "unknown":

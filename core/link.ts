@@ -1,6 +1,7 @@
 // The client's socket: Bun.connect, writes that wait for the kernel, and a half-close that loses nothing.
 import type { Socket } from "bun";
 import { ChatError, describeSocketError } from "./errors.ts";
+import { handshakeError, type TlsTrust } from "./tls.ts";
 
 export interface LinkHandlers {
   data(bytes: Uint8Array): void;
@@ -17,16 +18,24 @@ export class Link {
     this.#socket = socket;
   }
 
-  static async open(host: string, port: number, handlers: LinkHandlers): Promise<Link> {
+  /** With tls, resolves once the handshake is done; a certificate that fails the check is a ChatError. */
+  static async open(host: string, port: number, handlers: LinkHandlers, tls?: TlsTrust): Promise<Link> {
     let link: Link | undefined;
     let lastError: Error | undefined;
+    // Bun reports a failed certificate check only here: open runs, then close, and error never does.
+    let shookHands!: (failure?: Error | null) => void;
+    const handshake = new Promise<Error | null | undefined>((resolve) => (shookHands = resolve));
+    let socket: Socket<undefined>;
+    let gone = false;
     try {
-      const socket = await Bun.connect({
+      socket = await Bun.connect({
         hostname: host,
         port,
         allowHalfOpen: true, // after our FIN, the server's last lines still arrive
+        ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: !tls.insecure, serverName: host } } : {}),
         socket: {
           binaryType: "uint8array",
+          handshake: (_socket, ok, error) => shookHands(ok ? undefined : (error ?? new Error("the handshake failed"))),
           data: (_socket, bytes) => {
             try {
               handlers.data(bytes);
@@ -42,20 +51,31 @@ export class Link {
             lastError = error;
           },
           close: () => {
-            if (!link) return;
-            link.#open = false;
-            link.wake();
+            shookHands(lastError ?? null);
+            gone = true;
+            if (link) {
+              link.#open = false;
+              link.wake();
+            }
             handlers.closed(lastError);
           },
           connectError: () => {},
         },
       });
-      socket.setNoDelay(true);
-      link = new Link(socket);
-      return link;
     } catch (error) {
       throw new ChatError(describeSocketError(error, { host, port }));
     }
+    socket.setNoDelay(true);
+    if (tls) {
+      const failure = await handshake;
+      if (failure !== undefined) {
+        socket.terminate();
+        throw new ChatError(handshakeError(failure, host, port, tls));
+      }
+    }
+    link = new Link(socket);
+    if (gone) link.#open = false; // closed right after the handshake, before this line ran
+    return link;
   }
 
   get open(): boolean {

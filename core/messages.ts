@@ -75,6 +75,19 @@ export function renderPlain(event: Event, words: Words): string[] {
   }
 }
 
+/** `45s`, `10m`, `1h30m`, `2d`: rounded up to the second, largest units first. */
+export function formatDuration(ms: number): string {
+  let seconds = Math.ceil(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    if (seconds >= size) {
+      parts.push(`${Math.floor(seconds / size)}${unit}`);
+      seconds %= size;
+    }
+  }
+  return parts.join("") || "0s";
+}
+
 /** Replies to one user; the text after `* `. */
 export const NOTICE = {
   lineTooLong: "line too long",
@@ -93,6 +106,33 @@ export const NOTICE = {
   back: "you are back",
   notAway: "you were not away",
   unknownMode: (mode: string) => `unknown mode ${mode} (plain or json)`,
+  // Before one is in the room.
+  password: "password:",
+  wrongPassword: "wrong password",
+  banned: "you are banned",
+  // Operators.
+  noOperators: "this room has no operators",
+  wrongOpPassword: "wrong operator password",
+  noMoreOpTries: "no more /op tries on this connection",
+  nowOperator: "you are an operator",
+  alreadyOperator: "you are already an operator",
+  operatorsOnly: "only operators can do that",
+  notYourself: "not on yourself",
+  muted: "you are muted",
+  kickedYou: (by: string, reason: string) => `you were kicked by ${by}${reason ? `: ${reason}` : ""}`,
+  bannedYou: (by: string) => `you were banned by ${by}`,
+  nowMuted: (name: string, ms?: number) => `${name} has been muted${ms ? ` for ${formatDuration(ms)}` : ""}`,
+  unmuted: (name: string) => `${name} may talk again`,
+  notMuted: (name: string) => `${name} is not muted`,
+  badTarget: (target: string) => `${target} is neither someone here nor an IP address or CIDR range`,
+  ownRange: (range: string) => `${range} holds your own address`,
+  bannedRange: (range: string, ms?: number) => `banned ${range}${ms ? ` for ${formatDuration(ms)}` : ""}`,
+  unbanned: (ranges: string[]) => `unbanned ${ranges.join(", ")}`,
+  noBan: (target: string) => `no ban matches ${target}`,
+  bans: (bans: { range: string; label?: string; leftMs?: number }[]) =>
+    bans.length === 0
+      ? "no bans"
+      : `Bans: ${bans.map((b) => [b.range, b.label && `(${b.label})`, b.leftMs !== undefined && `for ${formatDuration(b.leftMs)} more`].filter(Boolean).join(" ")).join(", ")}`,
   help: (): string[] => {
     const width = Math.max(...COMMANDS.map((c) => c.usage.length));
     return ["Commands:", ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)];

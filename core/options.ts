@@ -1,4 +1,5 @@
 // Turns what the user typed (flags, CHAT_* variables) into checked values; the flag wins over the variable.
+import { parseCidr, type Cidr } from "./cidr.ts";
 import { usageError } from "./errors.ts";
 
 export const DEFAULT_PORT = 8000;
@@ -71,16 +72,23 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, "": 1000, m: 60
 
 /** Milliseconds: `500ms`, `30s`, `5m`, `1h`, `1h30m`; a bare number is seconds; `0` or `off` is 0. */
 export function parseDuration(text: string, flag: string): number {
+  const ms = toMilliseconds(text);
+  if (ms === undefined) throw usageError(`bad ${flag}: expected a duration such as 30s, 5m or 1h, not "${text}"`);
+  return ms;
+}
+
+/** What parseDuration reads, or undefined: for durations typed in the room, where a mistake is not an exit. */
+export function toMilliseconds(text: string): number | undefined {
   const t = text.trim().toLowerCase();
   if (t === "off" || t === "0") return 0;
   const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d)?)+$/.test(t) ? t.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)?/g) : null;
-  if (!parts) throw usageError(`bad ${flag}: expected a duration such as 30s, 5m or 1h, not "${text}"`);
+  if (!parts) return undefined;
   let ms = 0;
   for (const part of parts) {
     const [, n, unit = ""] = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(part)!;
     ms += Number(n) * DURATION_UNITS[unit]!;
   }
-  return Math.round(ms);
+  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined;
 }
 
 /** The environment twin of a flag: `--max-clients` ↔ `CHAT_MAX_CLIENTS`. */
@@ -107,4 +115,30 @@ export function pickBoolean(args: Record<string, unknown>, env: Env, flag: strin
   if (["1", "true", "yes", "on", ""].includes(t)) return true;
   if (["0", "false", "no", "off"].includes(t)) return false;
   throw usageError(`bad ${envName(flag)}: expected true or false, not "${value}"`);
+}
+
+/**
+ * Every value of a repeatable flag, in order: `--allow A --allow=B` gives [A, B] (citty keeps only
+ * the last). Without the flag, its CHAT_* variable as a comma-separated list.
+ */
+export function pickAll(rawArgs: readonly string[], env: Env, flag: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") break;
+    if (arg === `--${flag}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
+    else if (arg.startsWith(`--${flag}=`)) values.push(arg.slice(flag.length + 3));
+  }
+  if (values.length > 0) return values;
+  const fromEnv = env[envName(flag)] ?? "";
+  return fromEnv.split(",").map((v) => v.trim()).filter((v) => v !== "");
+}
+
+/** CIDR ranges or single addresses, IPv4 or IPv6. */
+export function parseRanges(values: readonly string[], flag: string): Cidr[] {
+  return values.map((value) => {
+    const range = parseCidr(value);
+    if (!range) throw usageError(`bad ${flag}: expected an IP address or CIDR range such as 10.0.0.0/8 or 2001:db8::/32, not "${value}"`);
+    return range;
+  });
 }

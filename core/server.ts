@@ -1,13 +1,20 @@
-// The Bun.listen side: bytes → lines → clean text → Input → hub, and each connection's outbox back out.
+// The Bun.listen side: who gets in (access list, bans, limits, TLS handshake, password), then bytes → lines → clean text → Input → hub, and each connection's outbox back out.
 import type { Socket, TCPSocketListener } from "bun";
+import { AccessList } from "./access.ts";
+import { Login, type Secret } from "./auth.ts";
+import { parseIp, type Ip } from "./cidr.ts";
 import { parseInput } from "./commands.ts";
 import { describeSocketError, ChatError, formatHost } from "./errors.ts";
+import type { Reason } from "./events.ts";
 import { decodeLine, encodeLine, LineReader } from "./framing.ts";
 import { Hub, type Member } from "./hub.ts";
 import { NOTICE, type Words } from "./messages.ts";
-import { Flusher, Outbox } from "./outbox.ts";
+import { Metrics, type Disconnect, type Refusal } from "./metrics.ts";
+import { Moderation } from "./moderation.ts";
+import { Flusher, Outbox, type Writable } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
 import { cleanText } from "./sanitize.ts";
+import { tlsError, type TlsFiles } from "./tls.ts";
 
 export interface ServerOptions {
   host: string;
@@ -26,6 +33,18 @@ export interface ServerOptions {
   idleMs: number;
   history: number;
   motd: string[];
+  /** --allow and --deny; by default everyone. */
+  access?: AccessList;
+  /** The room password; without one, newcomers are in at once. */
+  password?: Secret;
+  /** How long a newcomer has for the TLS handshake and the password. */
+  loginTimeoutMs?: number;
+  /** The pause before a wrong password is answered. */
+  loginPauseMs?: number;
+  /** Operators, mutes and bans. */
+  moderation?: Moderation;
+  tls?: TlsFiles;
+  metrics?: Metrics;
 }
 
 export interface Log {
@@ -37,40 +56,78 @@ export interface Log {
 
 /** How long a server that is shutting down waits for queues to drain. */
 const SHUTDOWN_MS = 2000;
-/** How long a refused connection may take to read its `* server is full`. */
-const REFUSE_LINGER_MS = 1000;
+const LOGIN_TIMEOUT_MS = 30_000;
+const LOGIN_PAUSE_MS = 1000;
+
+/**
+ * Where a connection stands. Only "in" is known to the hub: before that (TLS handshake, password),
+ * nothing anyone says reaches it and nothing it sends reaches anyone.
+ */
+type Stage = "handshake" | "password" | "in" | "out";
 
 /** One TCP connection: the hub sees it as a Member. */
 class Connection implements Member {
   readonly address: string;
   readonly ip: string;
+  readonly parsedIp?: Ip;
   readonly outbox: Outbox;
   readonly reader: LineReader;
   bucket?: TokenBucket;
   warnedSlow = false;
   lastLine = Date.now();
-  joined = false;
+  stage: Stage = "out";
+  /** Counted in the per-IP and total limits. */
+  counted = false;
+  /** Let in at open: its end is counted in the metrics. */
+  accepted = false;
+  /** Turned away; over TLS, told why once the handshake is done. */
+  refused?: Refusal;
+  login?: Login;
+  loginTimer?: Timer;
+  /** Why it ended, for the metrics; "closed" unless something else ended it first. */
+  ended?: Disconnect;
 
   constructor(
     readonly socket: Socket<Connection>,
     flusher: Flusher,
     options: ServerOptions,
+    readonly metrics: Metrics,
     onOverflow: (c: Connection) => void,
   ) {
     this.ip = plainIp(socket.remoteAddress);
+    this.parsedIp = parseIp(this.ip);
     this.address = `${formatHost(this.ip)}:${socket.remotePort}`;
     this.reader = new LineReader(options.maxLine);
-    this.outbox = new Outbox(socket, flusher, { maxQueue: options.maxQueue, onOverflow: () => onOverflow(this) });
+    this.outbox = new Outbox(counting(socket, metrics), flusher, { maxQueue: options.maxQueue, onOverflow: () => onOverflow(this) });
   }
 
   send(bytes: Uint8Array): void {
+    this.metrics.deliveries++;
     this.outbox.send(bytes);
   }
 
-  close(): void {
+  /** The hub's way out: /quit, or an operator's kick or ban. */
+  close(reason?: Reason): void {
+    this.ended ??= reason === "kicked" || reason === "banned" ? reason : "quit";
     this.outbox.end();
   }
 }
+
+/** The socket as the outbox sees it, counting the bytes the kernel takes. */
+function counting(socket: Socket<Connection>, metrics: Metrics): Writable {
+  return {
+    write(data) {
+      const written = socket.write(data);
+      if (written > 0) metrics.bytesOut += written;
+      return written;
+    },
+    shutdown: () => socket.shutdown(),
+    terminate: () => socket.terminate(),
+  };
+}
+
+const encoder = new TextEncoder();
+const encodeText = (text: string) => encoder.encode(text);
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -79,11 +136,15 @@ function plainIp(address: string): string {
 
 export class ChatServer {
   readonly hub: Hub;
+  readonly metrics: Metrics;
   readonly #options: ServerOptions;
   readonly #log: Log;
+  readonly #moderation: Moderation;
   readonly #flusher = new Flusher();
   readonly #connections = new Set<Connection>();
   readonly #perIp = new Map<string, number>();
+  /** Connections counted in the limits: in the room or on their way in. */
+  #counted = 0;
   #listener?: TCPSocketListener<Connection>;
   #idleTimer?: Timer;
   #stopping?: Promise<void>;
@@ -91,7 +152,15 @@ export class ChatServer {
   constructor(options: ServerOptions, log: Log) {
     this.#options = options;
     this.#log = log;
-    this.hub = new Hub({ words: options.words, anonymous: options.anonymous, history: options.history, motd: options.motd });
+    this.metrics = options.metrics ?? new Metrics();
+    this.#moderation = options.moderation ?? new Moderation();
+    this.hub = new Hub({
+      words: options.words,
+      anonymous: options.anonymous,
+      history: options.history,
+      motd: options.motd,
+      moderation: this.#moderation,
+    });
   }
 
   /** The port really listened on (useful with port 0). */
@@ -103,16 +172,31 @@ export class ChatServer {
     return this.#connections.size;
   }
 
+  /** The metrics text: counters, and gauges read now. */
+  renderMetrics(): string {
+    let queuedBytes = 0;
+    for (const c of this.#connections) queuedBytes += c.outbox.queued;
+    return this.metrics.render({
+      clients: this.hub.size,
+      waiting: this.#counted - this.hub.size,
+      queuedBytes,
+      historyLines: this.hub.historySize,
+    });
+  }
+
   listen(): void {
-    const { host, port } = this.#options;
+    const { host, port, tls } = this.#options;
     try {
       this.#listener = Bun.listen<Connection>({
         hostname: host,
         port,
         allowHalfOpen: true, // a client that has finished sending still gets its last lines
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
         socket: {
           binaryType: "uint8array",
           open: (socket) => this.#open(socket),
+          // Called only with TLS; a failed handshake (a plain client, a scanner) is closed at once.
+          handshake: (socket, ok) => this.#handshake(socket.data, ok),
           data: (socket, chunk) => this.#data(socket.data, chunk),
           drain: (socket) => socket.data?.outbox.flush(),
           end: (socket) => this.#end(socket.data),
@@ -121,7 +205,7 @@ export class ChatServer {
         },
       });
     } catch (error) {
-      throw new ChatError(describeSocketError(error, { host, port }));
+      throw new ChatError(tls ? tlsError(error, tls) ?? describeSocketError(error, { host, port }) : describeSocketError(error, { host, port }));
     }
     if (this.#options.idleMs > 0) {
       const every = Math.max(100, Math.min(1000, this.#options.idleMs / 4));
@@ -140,7 +224,10 @@ export class ChatServer {
     this.#listener?.stop(false);
     clearInterval(this.#idleTimer);
     this.hub.announce(NOTICE.shuttingDown);
-    for (const c of this.#connections) c.outbox.end();
+    for (const c of this.#connections) {
+      c.ended ??= "shutdown";
+      c.outbox.end();
+    }
     const deadline = Date.now() + SHUTDOWN_MS;
     while (this.#connections.size > 0 && Date.now() < deadline) await Bun.sleep(20);
     for (const c of this.#connections) c.outbox.terminate();
@@ -153,34 +240,123 @@ export class ChatServer {
   }
 
   #open(socket: Socket<Connection>): void {
-    const c = new Connection(socket, this.#flusher, this.#options, (slow) => this.#tooSlow(slow));
+    // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
+    if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
+    const c = new Connection(socket, this.#flusher, this.#options, this.metrics, (slow) => this.#tooSlow(slow));
     socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
     this.#connections.add(c);
-    const { maxClients, maxPerIp } = this.#options;
-    const fromIp = this.#perIp.get(c.ip) ?? 0;
-    if (this.#stopping || (maxClients > 0 && this.hub.size >= maxClients) || (maxPerIp > 0 && fromIp >= maxPerIp)) {
-      this.#log.debug(`${c.address}: refused, server is full`);
-      c.outbox.send(encodeLine(`* ${this.#stopping ? NOTICE.shuttingDown : NOTICE.serverFull}`));
-      c.outbox.end();
-      return;
+    const refusal = this.#refusal(c);
+    if (refusal) return this.#refuse(c, refusal);
+    this.#perIp.set(c.ip, (this.#perIp.get(c.ip) ?? 0) + 1);
+    this.#counted++;
+    c.counted = true;
+    c.accepted = true;
+    this.metrics.accepted++;
+    if (this.#options.tls || this.#options.password) {
+      // Scanners and plain clients on a TLS port send nothing useful: they get this long, then are closed.
+      c.loginTimer = setTimeout(() => this.#loginTimeout(c), this.#options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
     }
-    this.#perIp.set(c.ip, fromIp + 1);
-    c.joined = true;
+    if (this.#options.tls) c.stage = "handshake";
+    else this.#admit(c);
+  }
+
+  /** Why a newcomer may not come in: the access list first, then bans, then the limits. */
+  #refusal(c: Connection): Refusal | undefined {
+    if (this.#stopping) return "shutting down";
+    if (this.#options.access && !this.#options.access.permits(c.parsedIp)) return "denied";
+    if (this.#moderation.bans.find(c.parsedIp, Date.now())) return "banned";
+    const { maxClients, maxPerIp } = this.#options;
+    if (maxClients > 0 && this.#counted >= maxClients) return "full";
+    if (maxPerIp > 0 && (this.#perIp.get(c.ip) ?? 0) >= maxPerIp) return "full";
+    return undefined;
+  }
+
+  #refuse(c: Connection, refusal: Refusal): void {
+    this.#log.debug(`${c.address}: refused (${refusal})`);
+    this.metrics.refused[refusal]++;
+    c.refused = refusal;
+    // --deny and --allow are a firewall's job done here: not a word, not a handshake.
+    if (refusal === "denied") return c.outbox.terminate();
+    if (!this.#options.tls) return this.#goodbye(c, refusal);
+    c.stage = "handshake"; // the reason goes out once the client can read it
+    c.loginTimer = setTimeout(() => c.outbox.terminate(), this.#options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
+  }
+
+  #goodbye(c: Connection, refusal: Refusal): void {
+    const notice = { full: NOTICE.serverFull, "shutting down": NOTICE.shuttingDown, banned: NOTICE.banned, denied: "" }[refusal];
+    c.outbox.send(encodeLine(`* ${notice}`));
+    c.outbox.end();
+  }
+
+  #handshake(c: Connection | undefined, ok: boolean): void {
+    if (!c || c.stage !== "handshake") return;
+    if (ok && c.refused) {
+      clearTimeout(c.loginTimer);
+      c.stage = "out";
+      return this.#goodbye(c, c.refused);
+    }
+    if (ok) return this.#admit(c);
+    this.#log.debug(`${c.address}: TLS handshake failed`);
+    c.ended = "login";
+    c.outbox.terminate();
+  }
+
+  /** Past the handshake: the password, if the room has one. */
+  #admit(c: Connection): void {
+    const password = this.#options.password;
+    if (!password) return this.#enter(c, []);
+    c.stage = "password";
+    c.login = new Login(password, this.#options.loginPauseMs ?? LOGIN_PAUSE_MS, {
+      ask: () => c.outbox.send(encodeLine(`* ${NOTICE.password}`)),
+      refuse: (last) => {
+        this.#log.debug(`${c.address}: wrong password`);
+        c.outbox.send(encodeLine(`* ${NOTICE.wrongPassword}`));
+        if (!last) return;
+        c.ended = "login";
+        c.outbox.end();
+      },
+      admit: (after) => this.#enter(c, after),
+    });
+    c.login.start();
+  }
+
+  #enter(c: Connection, after: string[]): void {
+    clearTimeout(c.loginTimer);
+    c.login = undefined;
+    // A ban given while this one was typing its password counts too.
+    if (this.#moderation.bans.find(c.parsedIp, Date.now())) {
+      c.outbox.send(encodeLine(`* ${NOTICE.banned}`));
+      c.ended = "banned";
+      return c.outbox.end();
+    }
+    c.stage = "in";
+    c.lastLine = Date.now();
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
     const name = this.hub.join(c);
     this.#log.debug(`${c.address}: joined as ${name}`);
+    for (const line of after) this.#line(c, encodeText(line));
+  }
+
+  #loginTimeout(c: Connection): void {
+    if (c.stage !== "handshake" && c.stage !== "password") return;
+    this.#log.debug(`${c.address}: did not log in in time`);
+    c.ended = "login";
+    c.login?.cancel();
+    c.outbox.end();
   }
 
   #data(c: Connection | undefined, chunk: Uint8Array): void {
-    if (!c?.joined || !c.outbox.open) return;
+    if (!c || (c.stage !== "in" && c.stage !== "password") || !c.outbox.open) return;
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
   }
 
   #line(c: Connection, bytes: Uint8Array): void {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
+    if (c.stage === "password") return c.login?.answer(decodeLine(bytes));
     const text = cleanText(decodeLine(bytes));
     if (text.trim() === "") return;
+    this.metrics.linesIn++;
     c.lastLine = Date.now();
     if (c.bucket && !c.bucket.take(c.lastLine)) {
       if (!c.warnedSlow) this.hub.tell(c, NOTICE.slowDown);
@@ -192,13 +368,13 @@ export class ChatServer {
   }
 
   #tooLong(c: Connection): void {
-    this.hub.tell(c, NOTICE.lineTooLong);
+    if (c.stage === "in") this.hub.tell(c, NOTICE.lineTooLong);
   }
 
   /** The peer has finished sending: it leaves, and gets what was queued for it before the close. */
   #end(c: Connection | undefined): void {
     if (!c) return;
-    c.reader.finish((line) => this.#line(c, line));
+    if (c.stage === "in") c.reader.finish((line) => this.#line(c, line));
     this.#leave(c);
     c.outbox.end();
   }
@@ -207,14 +383,23 @@ export class ChatServer {
     if (!c || !this.#connections.delete(c)) return;
     this.#leave(c);
     c.outbox.closed();
+    if (c.accepted) this.metrics.disconnects[c.ended ?? "closed"]++;
   }
 
   #leave(c: Connection, reason?: "idle" | "too slow"): void {
-    if (!c.joined) return;
-    c.joined = false;
-    const left = (this.#perIp.get(c.ip) ?? 1) - 1;
-    if (left > 0) this.#perIp.set(c.ip, left);
-    else this.#perIp.delete(c.ip);
+    clearTimeout(c.loginTimer);
+    c.login?.cancel();
+    if (reason) c.ended ??= reason;
+    const wasIn = c.stage === "in";
+    c.stage = "out";
+    if (c.counted) {
+      c.counted = false;
+      this.#counted--;
+      const left = (this.#perIp.get(c.ip) ?? 1) - 1;
+      if (left > 0) this.#perIp.set(c.ip, left);
+      else this.#perIp.delete(c.ip);
+    }
+    if (!wasIn) return;
     this.hub.leave(c, reason);
     this.#log.debug(`${c.address}: left${reason ? ` (${reason})` : ""}`);
   }
@@ -230,7 +415,7 @@ export class ChatServer {
   #dropIdle(): void {
     const before = Date.now() - this.#options.idleMs;
     for (const c of this.#connections) {
-      if (!c.joined || c.lastLine > before) continue;
+      if (c.stage !== "in" || c.lastLine > before) continue;
       this.#leave(c, "idle");
       c.outbox.end();
     }

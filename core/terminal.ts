@@ -148,7 +148,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   restore();
   stdin.pause();
   if (!leaving) {
-    options.warn("connection closed by the server");
+    options.warn(room.refusal() ?? "connection closed by the server");
     return 1;
   }
   return 0;

@@ -23,7 +23,17 @@ test("serve --help lists every option with its variable", async () => {
   const chat = run(["serve", "--help"], { stdin: "ignore" });
   await chat.exited;
   const text = chat.stdout.all.join("\n");
-  for (const flag of ["host", "port", "lang", "anonymous", "history", "motd", "max-line", "max-queue", "rate", "burst", "max-clients", "max-per-ip", "idle", "log-level"]) {
+  for (const flag of ["host", "port", "lang", "anonymous", "history", "motd", "max-line", "max-queue", "rate", "burst", "max-clients", "max-per-ip", "idle", "log-level", "log-format", "tls-cert", "tls-key", "password-file", "op-password-file", "allow", "deny", "state", "metrics", "login-timeout"]) {
+    expect(text).toContain(`--${flag}`);
+    expect(text).toContain(`CHAT_${flag.toUpperCase().replace(/-/g, "_")}`);
+  }
+});
+
+test("connect --help lists the TLS and password options with their variables", async () => {
+  const chat = run(["connect", "--help"], { stdin: "ignore" });
+  await chat.exited;
+  const text = chat.stdout.all.join("\n");
+  for (const flag of ["tls", "ca", "insecure", "password-file", "log-format"]) {
     expect(text).toContain(`--${flag}`);
     expect(text).toContain(`CHAT_${flag.toUpperCase().replace(/-/g, "_")}`);
   }

@@ -1,0 +1,55 @@
+// What --metrics reports: plain counters bumped on the hot path, rendered in the Prometheus text format when scraped.
+
+export type Refusal = "full" | "denied" | "banned" | "shutting down";
+export type Disconnect = "closed" | "quit" | "idle" | "too slow" | "kicked" | "banned" | "login" | "shutdown";
+
+/** Gauges are read when scraped rather than kept up to date: the hot path pays nothing for them. */
+export interface Gauges {
+  clients: number;
+  /** Connections still in the TLS handshake or the password step. */
+  waiting: number;
+  queuedBytes: number;
+  historyLines: number;
+}
+
+export class Metrics {
+  /** Connections let in past the access list, bans and limits. */
+  accepted = 0;
+  readonly refused: Record<Refusal, number> = { full: 0, denied: 0, banned: 0, "shutting down": 0 };
+  linesIn = 0;
+  /** Lines queued for a member: one broadcast to n members is n deliveries. */
+  deliveries = 0;
+  /** Bytes the kernel took. */
+  bytesOut = 0;
+  readonly disconnects: Record<Disconnect, number> = {
+    closed: 0,
+    quit: 0,
+    idle: 0,
+    "too slow": 0,
+    kicked: 0,
+    banned: 0,
+    login: 0,
+    shutdown: 0,
+  };
+
+  render(gauges: Gauges): string {
+    const out: string[] = [];
+    const metric = (name: string, type: "counter" | "gauge", help: string, samples: [string, number][]) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
+    };
+    const byReason = (counts: Record<string, number>) =>
+      Object.entries(counts).map(([reason, n]): [string, number] => [`{reason="${reason}"}`, n]);
+    metric("chat_clients", "gauge", "Clients in the room.", [["", gauges.clients]]);
+    metric("chat_waiting_connections", "gauge", "Connections in the TLS handshake or the password step.", [["", gauges.waiting]]);
+    metric("chat_connections_accepted_total", "counter", "Connections let in.", [["", this.accepted]]);
+    metric("chat_connections_refused_total", "counter", "Connections refused, by reason.", byReason(this.refused));
+    metric("chat_lines_in_total", "counter", "Lines received from clients in the room.", [["", this.linesIn]]);
+    metric("chat_deliveries_total", "counter", "Lines queued for clients: one line to n clients counts n.", [["", this.deliveries]]);
+    metric("chat_bytes_out_total", "counter", "Bytes written to clients.", [["", this.bytesOut]]);
+    metric("chat_disconnects_total", "counter", "Connections ended, by reason.", byReason(this.disconnects));
+    metric("chat_queued_bytes", "gauge", "Bytes waiting in outboxes for clients to read.", [["", gauges.queuedBytes]]);
+    metric("chat_history_lines", "gauge", "Chat lines kept for newcomers.", [["", gauges.historyLines]]);
+    return `${out.join("\n")}\n`;
+  }
+}

@@ -1,0 +1,39 @@
+// The --state file: read once at start, rewritten whole after each change through a temporary file and a rename.
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { parseBans, serializeBans, type Ban } from "./bans.ts";
+import { ChatError } from "./errors.ts";
+
+/** The bans in the file; none if it does not exist yet. A file that cannot be read or understood is an error, never an empty list. */
+export function loadBans(path: string): Ban[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return [];
+    throw new ChatError(`cannot read the --state file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return parseBans(text);
+  } catch (error) {
+    throw new ChatError(`the --state file ${path} is corrupt: ${(error as Error).message}; fix or remove it`);
+  }
+}
+
+/**
+ * Replaces the file at once: a crash leaves the old file or the new one, never half of one.
+ * Synchronous because bans change rarely and the next read of the file must see this write.
+ */
+export function saveBans(path: string, bans: readonly Ban[]): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, serializeBans(bans), { mode: 0o600 });
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // nothing was written, or it is already gone
+    }
+    throw error;
+  }
+}

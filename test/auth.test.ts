@@ -1,0 +1,66 @@
+// Secret and Login without sockets: what is compared, and when each reply comes.
+import { expect, test } from "bun:test";
+import { Login, MAX_TRIES, Secret } from "../core/auth.ts";
+
+test("a Secret matches its password and nothing else", () => {
+  const secret = new Secret("correct horse");
+  expect(secret.matches("correct horse")).toBe(true);
+  for (const wrong of ["", "correct", "correct horse ", "Correct horse", "correct horse battery", "x".repeat(10_000)]) expect(secret.matches(wrong)).toBe(false);
+  expect(new Secret("日本語").matches("日本語")).toBe(true);
+});
+
+function recorder(secret = new Secret("pw"), pauseMs = 20) {
+  const events: string[] = [];
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const login = new Login(secret, pauseMs, {
+    ask: () => events.push("ask"),
+    refuse: (last) => {
+      events.push(last ? "refuse-last" : "refuse");
+      if (last) settle();
+    },
+    admit: (after) => {
+      events.push(`admit ${JSON.stringify(after)}`);
+      settle();
+    },
+  });
+  login.start();
+  return { login, events, settled };
+}
+
+test("the right answer admits at once", () => {
+  const { login, events } = recorder();
+  login.answer("pw");
+  expect(events).toEqual(["ask", "admit []"]);
+});
+
+test(`${MAX_TRIES} wrong answers: refused after a pause each, the last one for good`, async () => {
+  const { login, events, settled } = recorder();
+  const started = Date.now();
+  login.answer("a");
+  expect(events).toEqual(["ask"]); // not yet: the pause comes first
+  login.answer("b");
+  login.answer("c");
+  login.answer("pw"); // a fourth answer is never looked at
+  await settled;
+  expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 20 - 3);
+  expect(events).toEqual(["ask", "refuse", "ask", "refuse", "ask", "refuse-last"]);
+});
+
+test("lines behind the right answer, sent during a pause, are handed over as chat", async () => {
+  const { login, events, settled } = recorder();
+  login.answer("wrong");
+  login.answer("pw");
+  login.answer("/mode json");
+  login.answer("hello");
+  await settled;
+  expect(events).toEqual(["ask", "refuse", "ask", 'admit ["/mode json","hello"]']);
+});
+
+test("cancel stops every reply", async () => {
+  const { login, events } = recorder();
+  login.answer("wrong");
+  login.cancel();
+  await Bun.sleep(60);
+  expect(events).toEqual(["ask"]);
+});

@@ -1,0 +1,181 @@
+// The room password: asked of plain clients, answered by chat connect, three tries, a pause, and nothing seen before one is in.
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
+import { closePeers, dial, escape, join, run, serve, unique, type Server } from "./helpers.ts";
+
+const PASSWORD = "open sesame";
+let server: Server;
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(joinPath(tmpdir(), "chat-password-"));
+  server = await serve(["--rate", "0"], { CHAT_PASSWORD: PASSWORD });
+});
+afterAll(async () => {
+  await server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(closePeers);
+
+/** A raw client past the password. */
+async function enter(port = server.port) {
+  const peer = await dial(port);
+  await peer.until(/^\* password:$/);
+  peer.say(PASSWORD);
+  peer.name = (await peer.until(/^You are (.+)$/))[1]!;
+  return peer;
+}
+
+test("a plain client is asked for the password first and is in once it answers", async () => {
+  const peer = await dial(server.port);
+  await peer.until(/^\* password:$/);
+  expect(peer.lines.all).toEqual(["* password:"]);
+  peer.say(PASSWORD);
+  await peer.until(/^You are 127\.0\.0\.1:\d+$/);
+});
+
+test("three wrong answers close the connection, with a pause after each even when sent at once", async () => {
+  const peer = await dial(server.port);
+  await peer.until(/^\* password:$/);
+  const started = Date.now();
+  peer.send("guess-1\nguess-2\nguess-3\nguess-4\n");
+  await peer.closed;
+  const took = Date.now() - started;
+  expect(peer.lines.all).toEqual(["* password:", "* wrong password", "* password:", "* wrong password", "* password:", "* wrong password"]);
+  // Three pauses of a second: a guesser gets at most three guesses per connection and three seconds.
+  expect(took).toBeGreaterThanOrEqual(2900);
+});
+
+test("a wrong answer, then the right one: in", async () => {
+  const peer = await dial(server.port);
+  await peer.until(/^\* password:$/);
+  peer.say("wrong");
+  await peer.until(/^\* wrong password$/);
+  await peer.until(/^\* password:$/);
+  peer.say(PASSWORD);
+  await peer.until(/^You are /);
+});
+
+test("before the password nothing reaches the newcomer and nobody learns of it", async () => {
+  const alice = await enter();
+  const waiting = await dial(server.port);
+  await waiting.until(/^\* password:$/);
+  const text = unique("private");
+  alice.say(text);
+  await alice.until(new RegExp(`^${escape(alice.name)}: ${text}$`));
+  alice.say("/who");
+  const [, present] = await alice.until(/^\* Present: (.+)$/);
+  expect(present!.split(", ")).not.toContain(`127.0.0.1:${waiting.socket.localPort}`);
+  waiting.say(PASSWORD);
+  const [, name] = await waiting.until(/^You are (.+)$/);
+  await alice.until(new RegExp(`^${escape(name!)} has arrived$`));
+  // The line said while it waited comes only as history, after the welcome.
+  await waiting.until(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${escape(alice.name)}: ${text}$`));
+  const live = waiting.lines.all.findIndex((l) => l === `${alice.name}: ${text}`);
+  expect(live).toBe(-1);
+  expect(waiting.lines.all[0]).toBe("* password:");
+  expect(waiting.lines.all[1]).toBe(`You are ${name}`);
+});
+
+test("an answer with the password's words in another order, or a prefix of it, is wrong", async () => {
+  const guesses = ["sesame open", "open", `${PASSWORD} `, PASSWORD.toUpperCase(), `${PASSWORD}${PASSWORD}`];
+  await Promise.all(
+    guesses.map(async (guess) => {
+      const peer = await dial(server.port);
+      await peer.until(/^\* password:$/);
+      peer.say(guess);
+      await peer.until(/^\* wrong password$/);
+    }),
+  );
+});
+
+test("a client that never answers is closed after --login-timeout", async () => {
+  await using quick = await serve(["--login-timeout", "500ms"], { CHAT_PASSWORD: PASSWORD });
+  const peer = await dial(quick.port);
+  await peer.until(/^\* password:$/);
+  await peer.closed;
+  expect(peer.lines.all).toEqual(["* password:"]);
+});
+
+async function connect(port: number, env: Record<string, string>, args: string[] = [], input = "") {
+  const client = run(["connect", `127.0.0.1:${port}`, ...args], { env });
+  client.proc.stdin!.write(input);
+  client.proc.stdin!.end();
+  const code = await client.exited;
+  return { code, stdout: client.stdout.all, stderr: client.stderr.all };
+}
+
+test("chat connect answers with CHAT_PASSWORD", async () => {
+  const watcher = await enter();
+  const text = unique("env-password");
+  const { code, stdout, stderr } = await connect(server.port, { CHAT_PASSWORD: PASSWORD }, ["--name", "envpw"], `${text}\n`);
+  expect(stderr).toEqual([]);
+  expect(code).toBe(0);
+  expect(stdout).toContain(`envpw: ${text}`);
+  await watcher.until(new RegExp(`^envpw: ${text}$`));
+});
+
+test("chat connect answers with --password-file; its final newline is not part of it", async () => {
+  const file = joinPath(dir, "password");
+  writeFileSync(file, `${PASSWORD}\n`);
+  const text = unique("file-password");
+  const { code, stdout } = await connect(server.port, {}, ["--password-file", file, "--name", "filepw"], `${text}\n`);
+  expect(code).toBe(0);
+  expect(stdout).toContain(`filepw: ${text}`);
+});
+
+test("chat connect with a wrong password: one line, exit 1", async () => {
+  const { code, stdout, stderr } = await connect(server.port, { CHAT_PASSWORD: "not it" }, [], "never-sent\n");
+  expect(code).toBe(1);
+  expect(stdout).toEqual([]);
+  expect(stderr).toEqual(["chat: wrong password"]);
+});
+
+test("chat connect without a password: one line that says where to put it, exit 1", async () => {
+  const { code, stderr } = await connect(server.port, { CHAT_PASSWORD: "" }, [], "hi\n");
+  expect(code).toBe(1);
+  expect(stderr).toEqual(["chat: this room needs a password: set CHAT_PASSWORD or use --password-file"]);
+});
+
+test("chat connect never sends its password to a room that does not ask for one", async () => {
+  await using open = await serve(["--rate", "0"]);
+  const watcher = await join(open.port);
+  const secret = unique("secret");
+  const text = unique("after");
+  const { code } = await connect(open.port, { CHAT_PASSWORD: secret }, ["--name", "careful"], `${text}\n`);
+  expect(code).toBe(0);
+  await watcher.until(new RegExp(`^careful: ${text}$`));
+  expect(watcher.lines.all.some((l) => l.includes(secret))).toBe(false);
+});
+
+test("serve --password-file works like CHAT_PASSWORD", async () => {
+  const file = joinPath(dir, "room");
+  writeFileSync(file, "from-a-file\r\n");
+  await using locked = await serve(["--password-file", file]);
+  const peer = await dial(locked.port);
+  await peer.until(/^\* password:$/);
+  peer.say("from-a-file");
+  await peer.until(/^You are /);
+});
+
+for (const [args, message] of [
+  [["--password", "x"], "chat: unknown option --password"],
+  [["--password-file", "/no/such/file"], "chat: cannot read --password-file file /no/such/file"],
+  [["--op-password-file", "/no/such/file"], "chat: cannot read --op-password-file file /no/such/file"],
+  [["--login-timeout", "0"], "chat: bad --login-timeout: must be more than 0"],
+] as const) {
+  test(`serve ${args.join(" ")}: "${message}", exit 2`, async () => {
+    const chat = run(["serve", "--port", "0", ...args], { stdin: "ignore" });
+    expect(await chat.exited).toBe(2);
+    expect(chat.stderr.all[0]).toBe(message);
+  });
+}
+
+test("an empty password file is refused", async () => {
+  const file = joinPath(dir, "empty");
+  writeFileSync(file, "\n");
+  const chat = run(["serve", "--port", "0", "--password-file", file], { stdin: "ignore" });
+  expect(await chat.exited).toBe(2);
+  expect(chat.stderr.all[0]).toBe(`chat: the --password-file file ${file} is empty`);
+});
