@@ -67,7 +67,7 @@ function field(block: Uint8Array, offset: number, length: number): string {
 
 /** Reads back what writeTarGz (or any plain ustar writer) made: files and directories only. */
 export function readTarGz(gz: Uint8Array): Entry[] {
-  const tar = Bun.gunzipSync(gz);
+  const tar = Bun.gunzipSync(gz as Uint8Array<ArrayBuffer>);
   const entries: Entry[] = [];
   for (let offset = 0; offset + BLOCK <= tar.length; ) {
     const block = tar.subarray(offset, offset + BLOCK);

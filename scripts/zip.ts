@@ -37,7 +37,7 @@ export function writeZip(entries: Entry[], options: { mtime: number; level: Leve
   for (const entry of entries) {
     const name = encoder.encode(entry.path);
     const directory = entry.path.endsWith("/");
-    const data = directory ? new Uint8Array(0) : Bun.deflateSync(entry.bytes, { level: options.level });
+    const data = directory ? new Uint8Array(0) : Bun.deflateSync(entry.bytes as Uint8Array<ArrayBuffer>, { level: options.level });
     const crc = directory ? 0 : Bun.hash.crc32(entry.bytes);
     const size = directory ? 0 : entry.bytes.length;
     const method = directory ? 0 : 8;
@@ -107,7 +107,7 @@ export function readZip(zip: Uint8Array): Entry[] {
     const local = view.getUint32(at + 42, true);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     const data = zip.subarray(start, start + compressed);
-    const bytes = method === 8 ? Bun.inflateSync(data) : method === 0 ? data.slice() : undefined;
+    const bytes = method === 8 ? Bun.inflateSync(data as Uint8Array<ArrayBuffer>) : method === 0 ? data.slice() : undefined;
     if (!bytes) throw new Error(`zip: ${path}: compression method ${method} is not supported`);
     if (!path.endsWith("/") && Bun.hash.crc32(bytes) !== crc) throw new Error(`zip: ${path}: CRC mismatch`);
     entries.push({ path, bytes, mode });
