@@ -5,7 +5,7 @@ import { runTerminal } from "../core/terminal.ts";
 import { parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
 import type { TlsTrust } from "../core/tls.ts";
-import { readSecret, sharedArgs } from "./shared.ts";
+import { readSecret } from "./shared.ts";
 
 export const connectArgs = {
   address: { type: "positional", required: false, description: "HOST[:PORT] of the room (default localhost:8000) [CHAT_ADDRESS]", valueHint: "HOST[:PORT]" },
@@ -17,7 +17,6 @@ export const connectArgs = {
   ca: { type: "string", description: "with --tls: trust only this PEM CA certificate, for a private CA [CHAT_CA]", valueHint: "FILE" },
   insecure: { type: "boolean", description: "with --tls: do not check the certificate (anyone on the path can listen in) [CHAT_INSECURE]" },
   "password-file": { type: "string", description: "file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", valueHint: "FILE" },
-  ...sharedArgs,
 } as const;
 
 function loginName(): string | undefined {

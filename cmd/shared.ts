@@ -1,4 +1,4 @@
-// What both commands share: the logger with its --log-level and --log-format, and reading a secret from a file or a variable.
+// What the commands share: the server's logger with its --log-level and --log-format, and reading a secret from a file or a variable.
 import { createConsola, type ConsolaInstance, type ConsolaReporter } from "consola";
 import { usageError } from "../core/errors.ts";
 import { pick } from "../core/options.ts";
