@@ -5,6 +5,7 @@ import { toJson } from "./events.ts";
 import { encodeLine } from "./framing.ts";
 import { History } from "./history.ts";
 import { NOTICE, renderPlain, type Words } from "./messages.ts";
+import { Roster } from "./roster.ts";
 import { nameKey, nameProblem } from "./sanitize.ts";
 
 /** A connection as the hub sees it; server.ts implements it with a socket and an outbox. */
@@ -53,6 +54,7 @@ class Rendered {
 export class Hub {
   readonly #people = new Map<Member, Person>();
   readonly #byKey = new Map<string, Member>();
+  readonly #roster = new Roster();
   readonly #words: Words;
   readonly #anonymous: boolean;
   readonly #history: History;
@@ -87,6 +89,7 @@ export class Hub {
     this.#broadcast({ type: "join", name }); // before adding: not to them
     this.#people.set(member, person);
     this.#byKey.set(person.key, member);
+    this.#roster.add(name);
     return name;
   }
 
@@ -96,6 +99,7 @@ export class Hub {
     if (!person) return;
     this.#people.delete(member);
     this.#byKey.delete(person.key);
+    this.#roster.remove(person.name);
     this.#broadcast(reason ? { type: "leave", name: person.name, reason } : { type: "leave", name: person.name });
   }
 
@@ -116,10 +120,12 @@ export class Hub {
         return this.#whisper(from, person, input.to, input.text);
       case "away":
         person.away = input.text;
+        this.#roster.setAway(person.name, input.text);
         return this.tell(from, NOTICE.nowAway(input.text));
       case "back":
         if (person.away === undefined) return this.tell(from, NOTICE.notAway);
         delete person.away;
+        this.#roster.setAway(person.name, undefined);
         return this.tell(from, NOTICE.back);
       case "help":
         for (const line of NOTICE.help()) this.tell(from, line);
@@ -157,15 +163,15 @@ export class Hub {
   }
 
   #welcome(member: Member, person: Person): void {
-    const present = this.#present().filter((p) => p.name !== person.name);
+    // A newcomer is not in the roster yet; only /mode welcomes someone who is.
+    const all = this.#present();
+    const present = this.#people.has(member) ? all.filter((p) => p.name !== person.name) : all;
     this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
     if (this.#history.size > 0) this.#send(member, { type: "history", lines: this.#history.lines() }, person);
   }
 
-  #present(): Presence[] {
-    const list: Presence[] = [];
-    for (const p of this.#people.values()) list.push(p.away === undefined ? { name: p.name } : { name: p.name, away: p.away });
-    return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  #present(): readonly Presence[] {
+    return this.#roster.all;
   }
 
   #say(person: Person, type: "message" | "me", text: string): void {
@@ -185,6 +191,7 @@ export class Hub {
     this.#byKey.delete(person.key);
     person.name = name;
     person.key = key;
+    this.#roster.rename(old, name);
     this.#byKey.set(key, member);
     this.#broadcast({ type: "nick", from: old, to: name });
   }
@@ -205,6 +212,11 @@ export class Hub {
 
   #broadcast(event: Event, ts = this.#now()): void {
     const rendered = new Rendered(event, ts, this.#words); // once per line, not once per member
-    for (const [member, person] of this.#people) member.send(rendered.bytes(person.json));
+    let plain: Uint8Array | undefined;
+    let json: Uint8Array | undefined;
+    // The hot loop of the server: no allocation per member.
+    this.#people.forEach((person, member) =>
+      member.send(person.json ? (json ??= rendered.bytes(true)) : (plain ??= rendered.bytes(false))),
+    );
   }
 }

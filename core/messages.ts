@@ -81,7 +81,7 @@ export const NOTICE = {
   slowDown: "slow down",
   serverFull: "server is full",
   shuttingDown: "server shutting down",
-  who: (present: Presence[]) => `Present: ${present.map(describePresence).join(", ")}`,
+  who: (present: readonly Presence[]) => `Present: ${present.map(describePresence).join(", ")}`,
   unknownCommand: (command: string) => `unknown command ${command} (try /help)`,
   usage: (usage: string) => `usage: ${usage}`,
   nameTaken: (name: string) => `name ${name} is taken`,

@@ -1,31 +1,12 @@
 // Each connection's outgoing bytes: queued, written once per event-loop turn, capped, and closed without losing the last line.
+import { Backlog } from "./backlog.ts";
+import type { Turn } from "./turn.ts";
 
 /** The part of a Bun socket an outbox needs. */
 export interface Writable {
-  write(data: Uint8Array): number;
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   shutdown(halfClose?: boolean): void;
   terminate(): void;
-}
-
-/** Writes every dirty outbox once at the end of the current turn. */
-export class Flusher {
-  #dirty: Outbox[] = [];
-  #scheduled = false;
-
-  schedule(outbox: Outbox): void {
-    this.#dirty.push(outbox);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flushAll);
-    }
-  }
-
-  readonly #flushAll = (): void => {
-    this.#scheduled = false;
-    const dirty = this.#dirty;
-    this.#dirty = [];
-    for (const outbox of dirty) outbox.flush();
-  };
 }
 
 export interface OutboxOptions {
@@ -39,12 +20,22 @@ export interface OutboxOptions {
 
 type State = "open" | "closing" | "closed";
 
+/**
+ * What waits, in order: the backlog (bytes from earlier turns the kernel has not taken), then
+ * this turn's pieces (runs of the turn's log, or arrays too long to share), then the run
+ * [from, to) of the log still growing. A member that gets every broadcast has only that run.
+ */
 export class Outbox {
   readonly #socket: Writable;
-  readonly #flusher: Flusher;
+  readonly #turn: Turn;
   readonly #options: OutboxOptions;
   // write() counts bytes, so the queue holds bytes, not strings.
-  #chunks: Uint8Array[] = [];
+  readonly #backlog = new Backlog();
+  #pieces: Uint8Array[] | undefined;
+  #from = 0;
+  #to = 0;
+  /** The turn the run and pieces belong to. */
+  #generation = -1;
   #queued = 0;
   #dirty = false;
   #blocked = false; // the kernel took less than asked: wait for drain
@@ -52,9 +43,9 @@ export class Outbox {
   #linger?: Timer;
   #finSent = false;
 
-  constructor(socket: Writable, flusher: Flusher, options: OutboxOptions) {
+  constructor(socket: Writable, turn: Turn, options: OutboxOptions) {
     this.#socket = socket;
-    this.#flusher = flusher;
+    this.#turn = turn;
     this.#options = options;
   }
 
@@ -68,8 +59,28 @@ export class Outbox {
   }
 
   send(bytes: Uint8Array): void {
-    if (this.#state !== "open") return;
-    this.#chunks.push(bytes);
+    if (this.#state !== "open" || bytes.length === 0) return;
+    const turn = this.#turn;
+    const at = turn.place(bytes);
+    if (this.#generation !== turn.generation) {
+      this.#generation = turn.generation;
+      this.#pieces = undefined;
+      this.#from = this.#to = at < 0 ? 0 : at;
+      if (at < 0) this.#pieces = [bytes];
+      else this.#to += bytes.length;
+    } else if (at >= 0 && at === this.#to) {
+      this.#to += bytes.length; // the common case: the next line of the same run
+    } else {
+      const pieces = (this.#pieces ??= []);
+      if (this.#to > this.#from) pieces.push(turn.log.subarray(this.#from, this.#to));
+      if (at < 0) {
+        pieces.push(bytes);
+        this.#from = this.#to = 0;
+      } else {
+        this.#from = at;
+        this.#to = at + bytes.length;
+      }
+    }
     this.#queued += bytes.length;
     if (this.#queued > this.#options.maxQueue) {
       // Over the cap within one turn is not slowness yet: see what the kernel takes now.
@@ -77,32 +88,62 @@ export class Outbox {
       if (this.#queued > this.#options.maxQueue) this.#overflow();
       return;
     }
-    if (!this.#dirty && !this.#blocked) {
+    if (!this.#dirty) {
+      // Even when blocked: at the end of the turn this turn's bytes move from the log to the backlog.
       this.#dirty = true;
-      this.#flusher.schedule(this);
+      turn.schedule(this);
     }
   }
 
   /** Writes what is queued: once per turn, and again on drain. */
   flush(): void {
     this.#dirty = false;
-    this.#blocked = false;
     if (this.#state === "closed") return;
-    if (this.#queued > 0) {
-      const data = this.#chunks.length === 1 ? this.#chunks[0]! : join(this.#chunks, this.#queued);
-      const written = this.#socket.write(data);
-      if (written < 0) return this.#drop(); // the socket is already closed
-      if (written < data.length) {
-        // Bun keeps nothing beyond what write() took: the rest stays here until drain.
-        this.#chunks = [data.subarray(written)];
-        this.#queued = data.length - written;
-        this.#blocked = true;
-        return;
-      }
-      this.#chunks = [];
-      this.#queued = 0;
+    const turn = this.#turn;
+    const current = this.#generation === turn.generation;
+    const backlog = this.#backlog;
+    if (this.#blocked) {
+      // Still waiting for drain: keep this turn's bytes, the log is about to be reused.
+      if (current) this.#keep();
+      return;
     }
-    if (this.#state === "closing") this.#shutdown();
+    if (backlog.length > 0) {
+      if (current) this.#keep();
+      const length = backlog.length;
+      const written = this.#socket.write(backlog.buffer, backlog.head, length);
+      if (written < 0) return this.#drop(); // the socket is already closed
+      backlog.consume(written);
+      if (written < length) this.#blocked = true; // Bun keeps nothing beyond what write() took
+    } else if (current && (this.#pieces || this.#to > this.#from)) {
+      let data: Uint8Array;
+      let start: number;
+      let length: number;
+      if (this.#pieces) {
+        data = this.#gather(turn);
+        start = 0;
+        length = this.#queued;
+      } else {
+        data = turn.log;
+        start = this.#from;
+        length = this.#to - this.#from;
+      }
+      this.#generation = -1;
+      this.#pieces = undefined;
+      const written = this.#socket.write(data, start, length);
+      if (written < 0) return this.#drop();
+      if (written < length) {
+        backlog.append(data, start + written, start + length);
+        this.#blocked = true;
+      }
+    }
+    this.#queued = backlog.length;
+    if (this.#queued === 0 && this.#state === "closing") this.#shutdown();
+  }
+
+  /** The socket can take more: write from where it stopped. */
+  drained(): void {
+    this.#blocked = false;
+    this.flush();
   }
 
   /** Sends what is queued, then closes: FIN, and a reset if the peer has not closed within the linger time. */
@@ -110,7 +151,7 @@ export class Outbox {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#linger = setTimeout(() => this.terminate(), this.#options.lingerMs ?? 2000);
-    if (!this.#blocked) this.flush();
+    this.flush();
   }
 
   /** Closes now, dropping what is queued. */
@@ -123,6 +164,28 @@ export class Outbox {
   /** The socket has closed: forget everything. */
   closed(): void {
     this.#drop();
+  }
+
+  /** Moves this turn's pieces and run into the backlog, after what is already there. */
+  #keep(): void {
+    const backlog = this.#backlog;
+    if (this.#pieces) for (const piece of this.#pieces) backlog.append(piece);
+    backlog.append(this.#turn.log, this.#from, this.#to);
+    this.#generation = -1;
+    this.#pieces = undefined;
+    this.#from = this.#to = 0;
+  }
+
+  /** This turn's pieces and run, end to end in the turn's scratch buffer. */
+  #gather(turn: Turn): Uint8Array {
+    const out = turn.scratch(this.#queued);
+    let offset = 0;
+    for (const piece of this.#pieces!) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+    if (this.#to > this.#from) out.set(turn.log.subarray(this.#from, this.#to), offset);
+    return out;
   }
 
   #shutdown(): void {
@@ -139,18 +202,10 @@ export class Outbox {
 
   #drop(): void {
     this.#state = "closed";
-    this.#chunks = [];
+    this.#backlog.clear();
+    this.#pieces = undefined;
+    this.#generation = -1;
     this.#queued = 0;
     clearTimeout(this.#linger);
   }
-}
-
-function join(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

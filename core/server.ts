@@ -5,9 +5,10 @@ import { describeSocketError, ChatError, formatHost } from "./errors.ts";
 import { decodeLine, encodeLine, LineReader } from "./framing.ts";
 import { Hub, type Member } from "./hub.ts";
 import { NOTICE, type Words } from "./messages.ts";
-import { Flusher, Outbox } from "./outbox.ts";
+import { Outbox } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
 import { cleanText } from "./sanitize.ts";
+import { Turn } from "./turn.ts";
 
 export interface ServerOptions {
   host: string;
@@ -52,14 +53,14 @@ class Connection implements Member {
 
   constructor(
     readonly socket: Socket<Connection>,
-    flusher: Flusher,
+    turn: Turn,
     options: ServerOptions,
     onOverflow: (c: Connection) => void,
   ) {
     this.ip = plainIp(socket.remoteAddress);
     this.address = `${formatHost(this.ip)}:${socket.remotePort}`;
     this.reader = new LineReader(options.maxLine);
-    this.outbox = new Outbox(socket, flusher, { maxQueue: options.maxQueue, onOverflow: () => onOverflow(this) });
+    this.outbox = new Outbox(socket, turn, { maxQueue: options.maxQueue, onOverflow: () => onOverflow(this) });
   }
 
   send(bytes: Uint8Array): void {
@@ -80,7 +81,7 @@ export class ChatServer {
   readonly hub: Hub;
   readonly #options: ServerOptions;
   readonly #log: Log;
-  readonly #flusher = new Flusher();
+  readonly #turn = new Turn();
   readonly #connections = new Set<Connection>();
   readonly #perIp = new Map<string, number>();
   #listener?: TCPSocketListener<Connection>;
@@ -113,7 +114,7 @@ export class ChatServer {
           binaryType: "uint8array",
           open: (socket) => this.#open(socket),
           data: (socket, chunk) => this.#data(socket.data, chunk),
-          drain: (socket) => socket.data?.outbox.flush(),
+          drain: (socket) => socket.data?.outbox.drained(),
           end: (socket) => this.#end(socket.data),
           close: (socket) => this.#close(socket.data),
           error: (socket, error) => this.#log.debug(`${socket.data?.address ?? "?"}: ${error.message}`),
@@ -146,7 +147,7 @@ export class ChatServer {
   }
 
   #open(socket: Socket<Connection>): void {
-    const c = new Connection(socket, this.#flusher, this.#options, (slow) => this.#tooSlow(slow));
+    const c = new Connection(socket, this.#turn, this.#options, (slow) => this.#tooSlow(slow));
     socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
     this.#connections.add(c);
