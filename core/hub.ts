@@ -1,10 +1,11 @@
 // The hub is the only place that knows who is in the room: join, leave, rename, away, broadcast.
+import { EachMember, type Audience, type Line } from "./audience.ts";
 import type { Input } from "./commands.ts";
 import type { Event, Presence, Reason } from "./events.ts";
 import { toJson } from "./events.ts";
 import { encodeLine } from "./framing.ts";
 import { History } from "./history.ts";
-import { NOTICE, renderPlain, type Words } from "./messages.ts";
+import { encodeWelcome, NOTICE, renderPlain, type Words } from "./messages.ts";
 import { Roster } from "./roster.ts";
 import { nameKey, nameProblem } from "./sanitize.ts";
 
@@ -27,6 +28,8 @@ export interface HubOptions {
   /** Lines shown to every newcomer after the welcome. */
   motd?: string[];
   now?: () => number;
+  /** How broadcasts reach the members; by default each member is sent its copy. */
+  audience?: Audience;
 }
 
 interface Person {
@@ -37,7 +40,7 @@ interface Person {
 }
 
 /** An event rendered at most once per form, whatever the number of members. */
-class Rendered {
+class Rendered implements Line {
   #plain?: Uint8Array;
   #json?: Uint8Array;
   constructor(
@@ -55,6 +58,7 @@ export class Hub {
   readonly #people = new Map<Member, Person>();
   readonly #byKey = new Map<string, Member>();
   readonly #roster = new Roster();
+  readonly #audience: Audience;
   readonly #words: Words;
   readonly #anonymous: boolean;
   readonly #history: History;
@@ -68,6 +72,7 @@ export class Hub {
     this.#history = new History(options.history ?? 20);
     this.#motd = options.motd ?? [];
     this.#now = options.now ?? Date.now;
+    this.#audience = options.audience ?? new EachMember();
   }
 
   get size(): number {
@@ -87,6 +92,7 @@ export class Hub {
     const person: Person = { name, key: nameKey(name), json: false };
     this.#welcome(member, person);
     this.#broadcast({ type: "join", name }); // before adding: not to them
+    this.#audience.add(member, false);
     this.#people.set(member, person);
     this.#byKey.set(person.key, member);
     this.#roster.add(name);
@@ -98,6 +104,7 @@ export class Hub {
     const person = this.#people.get(member);
     if (!person) return;
     this.#people.delete(member);
+    this.#audience.delete(member);
     this.#byKey.delete(person.key);
     this.#roster.remove(person.name);
     this.#broadcast(reason ? { type: "leave", name: person.name, reason } : { type: "leave", name: person.name });
@@ -136,6 +143,7 @@ export class Hub {
       case "mode":
         if (input.mode !== "json" && input.mode !== "plain") return this.tell(from, NOTICE.unknownMode(input.mode));
         person.json = input.mode === "json";
+        this.#audience.add(from, person.json);
         return this.#welcome(from, person);
       case "usage":
         return this.tell(from, NOTICE.usage(input.usage));
@@ -163,10 +171,13 @@ export class Hub {
   }
 
   #welcome(member: Member, person: Person): void {
-    // A newcomer is not in the roster yet; only /mode welcomes someone who is.
-    const all = this.#present();
-    const present = this.#people.has(member) ? all.filter((p) => p.name !== person.name) : all;
-    this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
+    if (!this.#people.has(member) && !person.json) {
+      // A newcomer (not in the roster yet): every name but theirs, already encoded.
+      member.send(encodeWelcome(this.#words, person.name, this.#roster.joinedNames, this.#motd));
+    } else {
+      const present = this.#present().filter((p) => p.name !== person.name);
+      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
+    }
     if (this.#history.size > 0) this.#send(member, { type: "history", lines: this.#history.lines() }, person);
   }
 
@@ -211,12 +222,6 @@ export class Hub {
   }
 
   #broadcast(event: Event, ts = this.#now()): void {
-    const rendered = new Rendered(event, ts, this.#words); // once per line, not once per member
-    let plain: Uint8Array | undefined;
-    let json: Uint8Array | undefined;
-    // The hot loop of the server: no allocation per member.
-    this.#people.forEach((person, member) =>
-      member.send(person.json ? (json ??= rendered.bytes(true)) : (plain ??= rendered.bytes(false))),
-    );
+    this.#audience.send(new Rendered(event, ts, this.#words)); // once per line, not once per member
   }
 }

@@ -1,5 +1,5 @@
 // Each connection's outgoing bytes: queued, written once per event-loop turn, capped, and closed without losing the last line.
-import { Backlog } from "./backlog.ts";
+import type { Channel, Reader } from "./channel.ts";
 import type { Turn } from "./turn.ts";
 
 /** The part of a Bun socket an outbox needs. */
@@ -18,25 +18,36 @@ export interface OutboxOptions {
   lingerMs?: number;
 }
 
+/** Bytes for this peer alone, and the stream position they follow. */
+interface Piece {
+  bytes: Uint8Array;
+  after: number;
+}
+
 type State = "open" | "closing" | "closed";
 
+/** Up to this many waiting bytes are copied together for one write; more go out span by span. */
+const GATHER_AT_MOST = 64 * 1024;
+/** A send this big to an idle outbox is written at once: batching gains nothing, and it need not wait in memory. */
+const WRITE_AT_ONCE = 16 * 1024;
+
 /**
- * What waits, in order: the backlog (bytes from earlier turns the kernel has not taken), then
- * this turn's pieces (runs of the turn's log, or arrays too long to share), then the run
- * [from, to) of the log still growing. A member that gets every broadcast has only that run.
+ * What waits: the channel's stream from `position` to its head, with the pieces sent to this
+ * peer alone slotted in where they were sent. Nothing is copied to wait: the stream is shared
+ * and a piece is kept as given, so a member that falls behind costs a position and a few
+ * references. A write that the kernel takes only part of just moves the position on.
  */
-export class Outbox {
+export class Outbox implements Reader {
   readonly #socket: Writable;
   readonly #turn: Turn;
   readonly #options: OutboxOptions;
-  // write() counts bytes, so the queue holds bytes, not strings.
-  readonly #backlog = new Backlog();
-  #pieces: Uint8Array[] | undefined;
-  #from = 0;
-  #to = 0;
-  /** The turn the run and pieces belong to. */
-  #generation = -1;
-  #queued = 0;
+  #channel?: Channel;
+  #position = 0;
+  // write() counts bytes, so pieces are bytes, not strings.
+  #pieces: Piece[] = [];
+  #first = 0; // pieces before this one are written
+  #offset = 0; // bytes of the first piece already written
+  #piecesLength = 0; // bytes of pieces not yet written
   #dirty = false;
   #blocked = false; // the kernel took less than asked: wait for drain
   #state: State = "open";
@@ -49,49 +60,49 @@ export class Outbox {
     this.#options = options;
   }
 
+  /** Where in its channel's stream this outbox has written up to. */
+  get position(): number {
+    return this.#position;
+  }
+
   /** Bytes accepted but not yet taken by the kernel. */
   get queued(): number {
-    return this.#queued;
+    return (this.#channel ? this.#channel.head - this.#position : 0) + this.#piecesLength;
   }
 
   get open(): boolean {
     return this.#state === "open";
   }
 
+  /** From now on the outbox also gets every line of channel (none: undefined); what came before stays queued. */
+  subscribe(channel: Channel | undefined): void {
+    if (this.#channel === channel) return;
+    this.#leaveChannel();
+    if (!channel || this.#state !== "open") return;
+    this.#channel = channel;
+    channel.readers.add(this);
+    this.#position = channel.head;
+    // What waits already goes before anything broadcast from now on.
+    for (let i = this.#first; i < this.#pieces.length; i++) this.#pieces[i]!.after = channel.head;
+  }
+
+  /** Bytes for this peer alone, after everything queued before. */
   send(bytes: Uint8Array): void {
     if (this.#state !== "open" || bytes.length === 0) return;
-    const turn = this.#turn;
-    const at = turn.place(bytes);
-    if (this.#generation !== turn.generation) {
-      this.#generation = turn.generation;
-      this.#pieces = undefined;
-      this.#from = this.#to = at < 0 ? 0 : at;
-      if (at < 0) this.#pieces = [bytes];
-      else this.#to += bytes.length;
-    } else if (at >= 0 && at === this.#to) {
-      this.#to += bytes.length; // the common case: the next line of the same run
-    } else {
-      const pieces = (this.#pieces ??= []);
-      if (this.#to > this.#from) pieces.push(turn.log.subarray(this.#from, this.#to));
-      if (at < 0) {
-        pieces.push(bytes);
-        this.#from = this.#to = 0;
-      } else {
-        this.#from = at;
-        this.#to = at + bytes.length;
-      }
-    }
-    this.#queued += bytes.length;
-    if (this.#queued > this.#options.maxQueue) {
+    const idle = !this.#blocked && this.queued === 0;
+    this.#pieces.push({ bytes, after: this.#channel?.head ?? 0 });
+    this.#piecesLength += bytes.length;
+    if (idle && bytes.length >= WRITE_AT_ONCE) this.#pump();
+    if (this.#state === "closed") return;
+    if (this.queued > this.#options.maxQueue) {
       // Over the cap within one turn is not slowness yet: see what the kernel takes now.
       if (!this.#blocked) this.flush();
-      if (this.#queued > this.#options.maxQueue) this.#overflow();
+      if (this.queued > this.#options.maxQueue) this.#overflow();
       return;
     }
-    if (!this.#dirty) {
-      // Even when blocked: at the end of the turn this turn's bytes move from the log to the backlog.
+    if (!this.#dirty && this.queued > 0) {
       this.#dirty = true;
-      turn.schedule(this);
+      this.#turn.schedule(this);
     }
   }
 
@@ -99,45 +110,10 @@ export class Outbox {
   flush(): void {
     this.#dirty = false;
     if (this.#state === "closed") return;
-    const turn = this.#turn;
-    const current = this.#generation === turn.generation;
-    const backlog = this.#backlog;
-    if (this.#blocked) {
-      // Still waiting for drain: keep this turn's bytes, the log is about to be reused.
-      if (current) this.#keep();
-      return;
-    }
-    if (backlog.length > 0) {
-      if (current) this.#keep();
-      const length = backlog.length;
-      const written = this.#socket.write(backlog.buffer, backlog.head, length);
-      if (written < 0) return this.#drop(); // the socket is already closed
-      backlog.consume(written);
-      if (written < length) this.#blocked = true; // Bun keeps nothing beyond what write() took
-    } else if (current && (this.#pieces || this.#to > this.#from)) {
-      let data: Uint8Array;
-      let start: number;
-      let length: number;
-      if (this.#pieces) {
-        data = this.#gather(turn);
-        start = 0;
-        length = this.#queued;
-      } else {
-        data = turn.log;
-        start = this.#from;
-        length = this.#to - this.#from;
-      }
-      this.#generation = -1;
-      this.#pieces = undefined;
-      const written = this.#socket.write(data, start, length);
-      if (written < 0) return this.#drop();
-      if (written < length) {
-        backlog.append(data, start + written, start + length);
-        this.#blocked = true;
-      }
-    }
-    this.#queued = backlog.length;
-    if (this.#queued === 0 && this.#state === "closing") this.#shutdown();
+    if (!this.#blocked) this.#pump();
+    if (this.#state === "closed") return;
+    if (this.queued > this.#options.maxQueue) return this.#overflow();
+    if (this.#state === "closing" && this.queued === 0) this.#shutdown();
   }
 
   /** The socket can take more: write from where it stopped. */
@@ -151,6 +127,7 @@ export class Outbox {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#linger = setTimeout(() => this.terminate(), this.#options.lingerMs ?? 2000);
+    this.#leaveChannel();
     this.flush();
   }
 
@@ -166,26 +143,124 @@ export class Outbox {
     this.#drop();
   }
 
-  /** Moves this turn's pieces and run into the backlog, after what is already there. */
-  #keep(): void {
-    const backlog = this.#backlog;
-    if (this.#pieces) for (const piece of this.#pieces) backlog.append(piece);
-    backlog.append(this.#turn.log, this.#from, this.#to);
-    this.#generation = -1;
-    this.#pieces = undefined;
-    this.#from = this.#to = 0;
+  /** Writes until everything is out or the kernel takes less than asked. */
+  #pump(): void {
+    let waiting = this.queued;
+    while (waiting > 0) {
+      let data: Uint8Array;
+      let start: number;
+      let length: number;
+      const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
+      const streamEnd = piece ? piece.after : (this.#channel?.head ?? 0);
+      if (waiting <= GATHER_AT_MOST && !(piece === undefined && this.#oneSegment(streamEnd))) {
+        // Stream and pieces, or stream across segments: one copy, one write.
+        data = this.#gather(waiting);
+        start = 0;
+        length = waiting;
+      } else if (this.#position < streamEnd) {
+        const at = this.#channel!.segmentAt(this.#position);
+        data = at.segment;
+        start = at.offset;
+        length = Math.min(streamEnd, at.end) - this.#position;
+      } else {
+        data = piece!.bytes;
+        start = this.#offset;
+        length = data.length - start;
+      }
+      const written = this.#socket.write(data, start, length);
+      if (written < 0) return this.#drop(); // the socket is already closed
+      this.#advance(written);
+      if (written < length) {
+        this.#blocked = true; // Bun keeps nothing beyond what write() took
+        return;
+      }
+      waiting -= written;
+    }
   }
 
-  /** This turn's pieces and run, end to end in the turn's scratch buffer. */
-  #gather(turn: Turn): Uint8Array {
-    const out = turn.scratch(this.#queued);
-    let offset = 0;
-    for (const piece of this.#pieces!) {
-      out.set(piece, offset);
-      offset += piece.length;
+  /** Whether the stream from position to end lies in one segment. */
+  #oneSegment(end: number): boolean {
+    return this.#position >= end || this.#channel!.segmentAt(this.#position).end >= end;
+  }
+
+  /** The next n waiting bytes, in order, in the turn's scratch buffer. */
+  #gather(n: number): Uint8Array {
+    const out = this.#turn.scratch(n);
+    let position = this.#position;
+    let offset = this.#offset;
+    let filled = 0;
+    for (let i = this.#first; filled < n; i++) {
+      const piece = this.#pieces[i];
+      const streamEnd = piece ? piece.after : (this.#channel?.head ?? position);
+      if (position < streamEnd) {
+        this.#channel!.copy(position, streamEnd, out, filled);
+        filled += streamEnd - position;
+        position = streamEnd;
+      }
+      if (!piece) break;
+      out.set(offset === 0 ? piece.bytes : piece.bytes.subarray(offset), filled);
+      filled += piece.bytes.length - offset;
+      offset = 0;
     }
-    if (this.#to > this.#from) out.set(turn.log.subarray(this.#from, this.#to), offset);
     return out;
+  }
+
+  /** n bytes were written: move past them in the stream and the pieces. */
+  #advance(n: number): void {
+    while (n > 0) {
+      const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
+      const streamEnd = piece ? piece.after : (this.#channel?.head ?? this.#position);
+      if (this.#position < streamEnd) {
+        const step = Math.min(n, streamEnd - this.#position);
+        this.#position += step;
+        n -= step;
+        continue;
+      }
+      const step = Math.min(n, piece!.bytes.length - this.#offset);
+      this.#offset += step;
+      this.#piecesLength -= step;
+      n -= step;
+      if (this.#offset === piece!.bytes.length) {
+        this.#first++;
+        this.#offset = 0;
+      }
+    }
+    if (this.#first === this.#pieces.length && this.#first > 0) {
+      this.#pieces = [];
+      this.#first = 0;
+    }
+  }
+
+  /** Stops reading the channel; the part of its stream still waiting is copied out, in order, as pieces. */
+  #leaveChannel(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    channel.readers.delete(this);
+    this.#channel = undefined;
+    const pieces: Piece[] = [];
+    let position = this.#position;
+    const copyTo = (end: number) => {
+      if (position >= end) return;
+      const bytes = new Uint8Array(end - position);
+      channel.copy(position, end, bytes, 0);
+      pieces.push({ bytes, after: 0 });
+      this.#piecesLength += bytes.length;
+      position = end;
+    };
+    for (let i = this.#first; i < this.#pieces.length; i++) {
+      const piece = this.#pieces[i]!;
+      copyTo(piece.after);
+      pieces.push(i === this.#first && this.#offset > 0 ? { bytes: piece.bytes.subarray(this.#offset), after: 0 } : { ...piece, after: 0 });
+    }
+    copyTo(channel.head);
+    this.#pieces = pieces;
+    this.#first = 0;
+    this.#offset = 0;
+    this.#position = 0;
+    if (pieces.length > 0 && !this.#dirty) {
+      this.#dirty = true;
+      this.#turn.schedule(this);
+    }
   }
 
   #shutdown(): void {
@@ -196,16 +271,19 @@ export class Outbox {
   }
 
   #overflow(): void {
+    if (this.#state === "closed") return;
     this.#drop();
     this.#options.onOverflow();
   }
 
   #drop(): void {
     this.#state = "closed";
-    this.#backlog.clear();
-    this.#pieces = undefined;
-    this.#generation = -1;
-    this.#queued = 0;
+    this.#channel?.readers.delete(this);
+    this.#channel = undefined;
+    this.#pieces = [];
+    this.#first = 0;
+    this.#offset = 0;
+    this.#piecesLength = 0;
     clearTimeout(this.#linger);
   }
 }

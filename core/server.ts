@@ -2,8 +2,10 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { parseInput } from "./commands.ts";
 import { describeSocketError, ChatError, formatHost } from "./errors.ts";
+import { Feed } from "./feed.ts";
 import { decodeLine, encodeLine, LineReader } from "./framing.ts";
 import { Hub, type Member } from "./hub.ts";
+import { Lobby } from "./lobby.ts";
 import { NOTICE, type Words } from "./messages.ts";
 import { Outbox } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
@@ -84,6 +86,11 @@ export class ChatServer {
   readonly #turn = new Turn();
   readonly #connections = new Set<Connection>();
   readonly #perIp = new Map<string, number>();
+  // Let people in only once the room has written out what the last ones caused.
+  readonly #lobby = new Lobby<Connection>(
+    (c) => this.#enter(c),
+    () => this.#turn.behind,
+  );
   #listener?: TCPSocketListener<Connection>;
   #idleTimer?: Timer;
   #stopping?: Promise<void>;
@@ -91,7 +98,9 @@ export class ChatServer {
   constructor(options: ServerOptions, log: Log) {
     this.#options = options;
     this.#log = log;
-    this.hub = new Hub({ words: options.words, anonymous: options.anonymous, history: options.history, motd: options.motd });
+    // The hub is only ever given this server's connections.
+    const audience = new Feed(this.#turn, (member) => (member as Connection).outbox);
+    this.hub = new Hub({ words: options.words, anonymous: options.anonymous, history: options.history, motd: options.motd, audience });
   }
 
   /** The port really listened on (useful with port 0). */
@@ -139,6 +148,7 @@ export class ChatServer {
   async #stop(): Promise<void> {
     this.#listener?.stop(false);
     clearInterval(this.#idleTimer);
+    this.#lobby.clear();
     this.hub.announce(NOTICE.shuttingDown);
     for (const c of this.#connections) c.outbox.end();
     const deadline = Date.now() + SHUTDOWN_MS;
@@ -153,7 +163,7 @@ export class ChatServer {
     this.#connections.add(c);
     const { maxClients, maxPerIp } = this.#options;
     const fromIp = this.#perIp.get(c.ip) ?? 0;
-    if (this.#stopping || (maxClients > 0 && this.hub.size >= maxClients) || (maxPerIp > 0 && fromIp >= maxPerIp)) {
+    if (this.#stopping || (maxClients > 0 && this.hub.size + this.#lobby.size >= maxClients) || (maxPerIp > 0 && fromIp >= maxPerIp)) {
       this.#log.debug(`${c.address}: refused, server is full`);
       c.outbox.send(encodeLine(`* ${this.#stopping ? NOTICE.shuttingDown : NOTICE.serverFull}`));
       c.outbox.end();
@@ -162,12 +172,17 @@ export class ChatServer {
     this.#perIp.set(c.ip, fromIp + 1);
     c.joined = true;
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
+    this.#lobby.add(c);
+  }
+
+  #enter(c: Connection): void {
     const name = this.hub.join(c);
     this.#log.debug(`${c.address}: joined as ${name}`);
   }
 
   #data(c: Connection | undefined, chunk: Uint8Array): void {
     if (!c?.joined || !c.outbox.open) return;
+    this.#lobby.letIn(c);
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
   }
 
@@ -192,6 +207,7 @@ export class ChatServer {
   /** The peer has finished sending: it leaves, and gets what was queued for it before the close. */
   #end(c: Connection | undefined): void {
     if (!c) return;
+    if (c.joined) this.#lobby.letIn(c);
     c.reader.finish((line) => this.#line(c, line));
     this.#leave(c);
     c.outbox.end();
@@ -205,6 +221,7 @@ export class ChatServer {
 
   #leave(c: Connection, reason?: "idle" | "too slow"): void {
     if (!c.joined) return;
+    this.#lobby.letIn(c); // its arrival is announced before its departure, as if it had been let in already
     c.joined = false;
     const left = (this.#perIp.get(c.ip) ?? 1) - 1;
     if (left > 0) this.#perIp.set(c.ip, left);
