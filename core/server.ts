@@ -9,7 +9,7 @@ import { Lobby } from "./lobby.ts";
 import { NOTICE, type Words } from "./messages.ts";
 import { Outbox } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
-import { cleanText } from "./sanitize.ts";
+import { cleanText, isBlank } from "./sanitize.ts";
 import { Turn } from "./turn.ts";
 
 export interface ServerOptions {
@@ -94,13 +94,22 @@ export class ChatServer {
   #listener?: TCPSocketListener<Connection>;
   #idleTimer?: Timer;
   #stopping?: Promise<void>;
+  /** Read once per socket event, not once per line: the clock is not free, and lines of one chunk arrive together. */
+  #now = Date.now();
 
   constructor(options: ServerOptions, log: Log) {
     this.#options = options;
     this.#log = log;
     // The hub is only ever given this server's connections.
     const audience = new Feed(this.#turn, (member) => (member as Connection).outbox);
-    this.hub = new Hub({ words: options.words, anonymous: options.anonymous, history: options.history, motd: options.motd, audience });
+    this.hub = new Hub({
+      words: options.words,
+      anonymous: options.anonymous,
+      history: options.history,
+      motd: options.motd,
+      audience,
+      now: () => this.#now,
+    });
   }
 
   /** The port really listened on (useful with port 0). */
@@ -149,6 +158,7 @@ export class ChatServer {
     this.#listener?.stop(false);
     clearInterval(this.#idleTimer);
     this.#lobby.clear();
+    this.#now = Date.now();
     this.hub.announce(NOTICE.shuttingDown);
     for (const c of this.#connections) c.outbox.end();
     const deadline = Date.now() + SHUTDOWN_MS;
@@ -157,6 +167,7 @@ export class ChatServer {
   }
 
   #open(socket: Socket<Connection>): void {
+    this.#now = Date.now();
     const c = new Connection(socket, this.#turn, this.#options, (slow) => this.#tooSlow(slow));
     socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
@@ -176,12 +187,14 @@ export class ChatServer {
   }
 
   #enter(c: Connection): void {
+    this.#now = Date.now();
     const name = this.hub.join(c);
     this.#log.debug(`${c.address}: joined as ${name}`);
   }
 
   #data(c: Connection | undefined, chunk: Uint8Array): void {
     if (!c?.joined || !c.outbox.open) return;
+    this.#now = Date.now();
     this.#lobby.letIn(c);
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
   }
@@ -189,8 +202,8 @@ export class ChatServer {
   #line(c: Connection, bytes: Uint8Array): void {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
     const text = cleanText(decodeLine(bytes));
-    if (text.trim() === "") return;
-    c.lastLine = Date.now();
+    if (isBlank(text)) return;
+    c.lastLine = this.#now;
     if (c.bucket && !c.bucket.take(c.lastLine)) {
       if (!c.warnedSlow) this.hub.tell(c, NOTICE.slowDown);
       c.warnedSlow = true;
@@ -207,6 +220,7 @@ export class ChatServer {
   /** The peer has finished sending: it leaves, and gets what was queued for it before the close. */
   #end(c: Connection | undefined): void {
     if (!c) return;
+    this.#now = Date.now();
     if (c.joined) this.#lobby.letIn(c);
     c.reader.finish((line) => this.#line(c, line));
     this.#leave(c);
@@ -215,12 +229,14 @@ export class ChatServer {
 
   #close(c: Connection | undefined): void {
     if (!c || !this.#connections.delete(c)) return;
+    this.#now = Date.now();
     this.#leave(c);
     c.outbox.closed();
   }
 
   #leave(c: Connection, reason?: "idle" | "too slow"): void {
     if (!c.joined) return;
+    this.#now = Date.now(); // also when a timer, not a socket, ends the stay
     this.#lobby.letIn(c); // its arrival is announced before its departure, as if it had been let in already
     c.joined = false;
     const left = (this.#perIp.get(c.ip) ?? 1) - 1;
