@@ -1,6 +1,7 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
-import { encodeLine, LineReader, decodeLine } from "./framing.ts";
+import { encodeLine, TextLineReader } from "./framing.ts";
 import { Link } from "./link.ts";
+import { countLines, Pacer, pieces } from "./pacer.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
 import { nameProblem } from "./sanitize.ts";
 import { Session } from "./session.ts";
@@ -38,21 +39,30 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
   let link: Link;
 
+  // What a chunk from the server prints, written at once: one write per chunk, not per line.
+  let printed: string[] = [];
   const session =
     mode === "raw"
       ? undefined
       : new Session(usableName(options), (line) => void link.write(encodeLine(line)), {
           event: (event, json) => {
-            if (mode === "json") output.write(json + "\n");
-            else output.write(renderPlain(event, wordsFor(session!.lang)).join("\n") + "\n");
+            if (mode === "json") printed.push(json + "\n");
+            else printed.push(renderPlain(event, wordsFor(session!.lang)).join("\n") + "\n");
           },
           notice: options.warn,
         });
-  const reader = new LineReader(1 << 24);
+  const reader = new TextLineReader(1 << 24);
+  const pacer = new Pacer();
   link = await Link.open(options.host, options.port, {
     data: (bytes) => {
-      if (!session) return output.write(bytes);
-      reader.push(bytes, (line) => session.line(decodeLine(line)), () => {});
+      if (!session) {
+        pacer.back(countLines(bytes));
+        return output.write(bytes);
+      }
+      pacer.back(reader.push(bytes, (line) => session.line(line)));
+      if (printed.length === 0) return;
+      output.write(printed.length === 1 ? printed[0]! : printed.join(""));
+      printed = [];
     },
     closed: (error) => closed(error),
   });
@@ -64,11 +74,15 @@ export async function runPipe(options: ClientOptions): Promise<number> {
     await link.write(encodeLine(`/nick ${options.name}`));
   }
 
-  // Input goes out as it comes, chunk by chunk; only /quit is looked for.
+  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for.
   const pump = (async () => {
     let atLineStart = true;
     for await (const chunk of options.input) {
-      if (!(await link.write(chunk))) return "lost";
+      for (const piece of pieces(chunk)) {
+        await pacer.room();
+        if (!(await link.write(piece))) return "lost";
+        pacer.sent(piece);
+      }
       if (saysQuit(chunk, atLineStart)) return "quit";
       atLineStart = chunk[chunk.length - 1] === 0x0a;
     }
