@@ -1,7 +1,8 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
 import { ChatError, formatHost } from "./errors.ts";
-import { decodeLine, encodeLine, LineReader } from "./framing.ts";
+import { encodeLine, TextLineReader } from "./framing.ts";
 import { Link } from "./link.ts";
+import { countLines, Pacer, pieces } from "./pacer.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
 import { PasswordPrompt } from "./prompt.ts";
 import { nameProblem } from "./sanitize.ts";
@@ -43,6 +44,8 @@ export interface Room {
   session?: Session;
   /** Resolves when the server closes or the connection breaks. */
   serverClosed: Promise<Error | undefined>;
+  /** Keeps piped input from running too far ahead of the room's echo. */
+  pacer: Pacer;
   /** Why the server would not let us in, if it said so late (a slow answer to the password). */
   refusal(): string | undefined;
 }
@@ -57,7 +60,9 @@ const QUIT = new TextEncoder().encode("/quit");
  */
 export async function joinRoom(
   options: RoomOptions,
-  receive: { raw: true; onBytes(bytes: Uint8Array): void } | { raw: false; onEvent(event: Timed, json: string, session: Session): void },
+  receive:
+    | { raw: true; onBytes(bytes: Uint8Array): void }
+    | { raw: false; onEvent(event: Timed, json: string, session: Session): void; onChunkEnd?(): void },
 ): Promise<Room> {
   let closed!: (error?: Error) => void;
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
@@ -68,10 +73,15 @@ export async function joinRoom(
         event: (event, json) => receive.onEvent(event, json, session!),
         notice: options.warn,
       });
-  const reader = new LineReader(1 << 24);
+  const reader = new TextLineReader(1 << 24);
+  const pacer = new Pacer();
   const deliver = (bytes: Uint8Array) => {
-    if (receive.raw) return receive.onBytes(bytes);
-    reader.push(bytes, (line) => session!.line(decodeLine(line)), () => {});
+    if (receive.raw) {
+      pacer.back(countLines(bytes));
+      return receive.onBytes(bytes);
+    }
+    pacer.back(reader.push(bytes, (line) => session!.line(line)));
+    receive.onChunkEnd?.();
   };
   // The password goes out only when asked for, so it never lands in a room that has none.
   // In --raw mode without a password, the user answers the prompt themselves, as with nc.
@@ -114,14 +124,16 @@ export async function joinRoom(
   } else if (options.name) {
     await link.write(encodeLine(`/nick ${options.name}`));
   }
-  return { link, session, serverClosed, refusal: () => refused };
+  return { link, session, serverClosed, pacer, refusal: () => refused };
 }
 
 /** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
 export async function runPipe(options: ClientOptions): Promise<number> {
   const { output, mode } = options;
   let lang: "en" | "zh" = "en";
-  const { link, serverClosed, refusal } = await joinRoom(
+  // What a chunk from the server prints, written at once: one write per chunk, not per line.
+  let printed: string[] = [];
+  const { link, serverClosed, pacer, refusal } = await joinRoom(
     options,
     mode === "raw"
       ? { raw: true, onBytes: (bytes) => output.write(bytes) }
@@ -129,16 +141,25 @@ export async function runPipe(options: ClientOptions): Promise<number> {
           raw: false,
           onEvent: (event, json) => {
             if (event.type === "welcome") lang = event.lang;
-            output.write(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(lang)).join("\n")}\n`);
+            printed.push(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(lang)).join("\n")}\n`);
+          },
+          onChunkEnd: () => {
+            if (printed.length === 0) return;
+            output.write(printed.length === 1 ? printed[0]! : printed.join(""));
+            printed = [];
           },
         },
   );
 
-  // Input goes out as it comes, chunk by chunk; only /quit is looked for.
+  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for.
   const pump = (async () => {
     let atLineStart = true;
     for await (const chunk of options.input) {
-      if (!(await link.write(chunk))) return "lost";
+      for (const piece of pieces(chunk)) {
+        await pacer.room();
+        if (!(await link.write(piece))) return "lost";
+        pacer.sent(piece);
+      }
       if (saysQuit(chunk, atLineStart)) return "quit";
       atLineStart = chunk[chunk.length - 1] === 0x0a;
     }

@@ -16,7 +16,7 @@ export interface Presence {
 }
 
 export type Event =
-  | { type: "welcome"; name: string; present: Presence[]; motd: string[]; lang: "en" | "zh" }
+  | { type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh" }
   | { type: "history"; lines: Said[] }
   | { type: "join"; name: string }
   | { type: "leave"; name: string; reason?: Reason }

@@ -86,6 +86,49 @@ export class LineReader {
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const encoder = new TextEncoder();
 
+/**
+ * Splits a stream of UTF-8 into text lines, decoding each chunk once rather than each line (the
+ * client takes in far more lines than it sends). Like LineReader it drops `\r` before `\n`, and
+ * a line longer than maxLine characters, so a line with no end costs at most that much memory.
+ */
+export class TextLineReader {
+  readonly #maxLine: number;
+  readonly #decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  #partial = "";
+  #skipping = false;
+
+  constructor(maxLine = MAX_LINE) {
+    this.#maxLine = maxLine;
+  }
+
+  /** Calls onLine for every complete line in chunk; returns how many there were. */
+  push(chunk: Uint8Array, onLine: (line: string) => void): number {
+    const text = this.#decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let lines = 0;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+      let line = start === 0 && this.#partial ? this.#partial + text.slice(0, end) : text.slice(start, end);
+      if (start === 0) this.#partial = "";
+      start = end + 1;
+      lines++;
+      if (this.#skipping) {
+        this.#skipping = false;
+        continue;
+      }
+      if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+      if (line.length <= this.#maxLine) onLine(line);
+    }
+    if (start < text.length && !this.#skipping) {
+      this.#partial = start === 0 ? this.#partial + text : text.slice(start);
+      if (this.#partial.length > this.#maxLine + 1) {
+        this.#partial = "";
+        this.#skipping = true;
+      }
+    }
+    return lines;
+  }
+}
+
 /** Bad UTF-8 becomes U+FFFD. */
 export function decodeLine(bytes: Uint8Array): string {
   return decoder.decode(bytes);

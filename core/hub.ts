@@ -1,11 +1,13 @@
 // The hub is the only place that knows who is in the room: join, leave, rename, away, broadcast.
+import { EachMember, type Audience, type Line } from "./audience.ts";
 import type { Input } from "./commands.ts";
 import type { Event, Presence, Reason } from "./events.ts";
 import { toJson } from "./events.ts";
 import { encodeLine } from "./framing.ts";
 import { History } from "./history.ts";
-import { NOTICE, renderPlain, type Words } from "./messages.ts";
+import { encodeWelcome, NOTICE, renderPlain, type Words } from "./messages.ts";
 import { Moderation, type Room } from "./moderation.ts";
+import { Roster } from "./roster.ts";
 import { nameKey, nameProblem } from "./sanitize.ts";
 
 /** A connection as the hub sees it; server.ts implements it with a socket and an outbox. */
@@ -31,6 +33,8 @@ export interface HubOptions {
   /** Operators, mutes and bans; by default a room without operators. */
   moderation?: Moderation;
   now?: () => number;
+  /** How broadcasts reach the members; by default each member is sent its copy. */
+  audience?: Audience;
 }
 
 interface Person {
@@ -41,7 +45,7 @@ interface Person {
 }
 
 /** An event rendered at most once per form, whatever the number of members. */
-class Rendered {
+class Rendered implements Line {
   #plain?: Uint8Array;
   #json?: Uint8Array;
   constructor(
@@ -63,6 +67,8 @@ function speaks(input: Input): boolean {
 export class Hub {
   readonly #people = new Map<Member, Person>();
   readonly #byKey = new Map<string, Member>();
+  readonly #roster = new Roster();
+  readonly #audience: Audience;
   readonly #words: Words;
   readonly #anonymous: boolean;
   readonly #history: History;
@@ -91,6 +97,7 @@ export class Hub {
         member.close(reason);
       },
     };
+    this.#audience = options.audience ?? new EachMember();
   }
 
   get size(): number {
@@ -110,8 +117,10 @@ export class Hub {
     const person: Person = { name, key: nameKey(name), json: false };
     this.#welcome(member, person);
     this.#broadcast({ type: "join", name }); // before adding: not to them
+    this.#audience.add(member, false);
     this.#people.set(member, person);
     this.#byKey.set(person.key, member);
+    this.#roster.add(name);
     return name;
   }
 
@@ -120,7 +129,9 @@ export class Hub {
     const person = this.#people.get(member);
     if (!person) return;
     this.#people.delete(member);
+    this.#audience.delete(member);
     this.#byKey.delete(person.key);
+    this.#roster.remove(person.name);
     this.#broadcast(reason ? { type: "leave", name: person.name, reason } : { type: "leave", name: person.name });
   }
 
@@ -142,10 +153,12 @@ export class Hub {
         return this.#whisper(from, person, input.to, input.text);
       case "away":
         person.away = input.text;
+        this.#roster.setAway(person.name, input.text);
         return this.tell(from, NOTICE.nowAway(input.text));
       case "back":
         if (person.away === undefined) return this.tell(from, NOTICE.notAway);
         delete person.away;
+        this.#roster.setAway(person.name, undefined);
         return this.tell(from, NOTICE.back);
       case "help":
         for (const line of NOTICE.help()) this.tell(from, line);
@@ -156,6 +169,7 @@ export class Hub {
       case "mode":
         if (input.mode !== "json" && input.mode !== "plain") return this.tell(from, NOTICE.unknownMode(input.mode));
         person.json = input.mode === "json";
+        this.#audience.add(from, person.json);
         return this.#welcome(from, person);
       case "op":
       case "kick":
@@ -191,15 +205,18 @@ export class Hub {
   }
 
   #welcome(member: Member, person: Person): void {
-    const present = this.#present().filter((p) => p.name !== person.name);
-    this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
+    if (!this.#people.has(member) && !person.json) {
+      // A newcomer (not in the roster yet): every name but theirs, already encoded.
+      member.send(encodeWelcome(this.#words, person.name, this.#roster.joinedNames, this.#motd));
+    } else {
+      const present = this.#present().filter((p) => p.name !== person.name);
+      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
+    }
     if (this.#history.size > 0) this.#send(member, { type: "history", lines: this.#history.lines() }, person);
   }
 
-  #present(): Presence[] {
-    const list: Presence[] = [];
-    for (const p of this.#people.values()) list.push(p.away === undefined ? { name: p.name } : { name: p.name, away: p.away });
-    return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  #present(): readonly Presence[] {
+    return this.#roster.all;
   }
 
   #say(person: Person, type: "message" | "me", text: string): void {
@@ -219,6 +236,7 @@ export class Hub {
     this.#byKey.delete(person.key);
     person.name = name;
     person.key = key;
+    this.#roster.rename(old, name);
     this.#byKey.set(key, member);
     this.#broadcast({ type: "nick", from: old, to: name });
   }
@@ -238,7 +256,6 @@ export class Hub {
   }
 
   #broadcast(event: Event, ts = this.#now()): void {
-    const rendered = new Rendered(event, ts, this.#words); // once per line, not once per member
-    for (const [member, person] of this.#people) member.send(rendered.bytes(person.json));
+    this.#audience.send(new Rendered(event, ts, this.#words)); // once per line, not once per member
   }
 }

@@ -15,11 +15,13 @@ export interface Words {
 }
 
 const because = (reason?: Reason) => (reason ? ` (${reason})` : "");
+/** Between the names of a list, in every language. */
+export const NAME_SEPARATOR = ", ";
 
 const ENGLISH: Words = {
   lang: "en",
   youAre: (name) => `You are ${name}`,
-  present: (names) => `Present: ${names.join(", ")}`,
+  present: (names) => `Present: ${names.join(NAME_SEPARATOR)}`,
   arrived: (name) => `${name} has arrived`,
   left: (name, reason) => `${name} has left${because(reason)}`,
 };
@@ -27,7 +29,7 @@ const ENGLISH: Words = {
 const CHINESE: Words = {
   lang: "zh",
   youAre: (name) => `欢迎 ${name}`,
-  present: (names) => `在线: ${names.join(", ")}`,
+  present: (names) => `在线: ${names.join(NAME_SEPARATOR)}`,
   arrived: (name) => `${name} 上线`,
   left: (name, reason) => `${name} 下线${because(reason)}`,
 };
@@ -88,13 +90,32 @@ export function formatDuration(ms: number): string {
   return parts.join("") || "0s";
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * A newcomer's plain welcome as bytes: the lines renderPlain gives for the welcome event, built
+ * around the names already joined and encoded (roster.ts keeps them so), because in a big room
+ * they are most of the line and it goes to every newcomer.
+ */
+export function encodeWelcome(words: Words, name: string, joinedNames: Uint8Array, motd: string[]): Uint8Array {
+  const present = joinedNames.length > 0;
+  // present() of no one is the line's lead.
+  const head = encoder.encode(`${words.youAre(name)}\n${present ? words.present([]) : ""}`);
+  const tail = encoder.encode(`${present ? "\n" : ""}${motd.map((line) => `* ${line}\n`).join("")}`);
+  const out = new Uint8Array(head.length + joinedNames.length + tail.length);
+  out.set(head);
+  out.set(joinedNames, head.length);
+  out.set(tail, head.length + joinedNames.length);
+  return out;
+}
+
 /** Replies to one user; the text after `* `. */
 export const NOTICE = {
   lineTooLong: "line too long",
   slowDown: "slow down",
   serverFull: "server is full",
   shuttingDown: "server shutting down",
-  who: (present: Presence[]) => `Present: ${present.map(describePresence).join(", ")}`,
+  who: (present: readonly Presence[]) => `Present: ${present.map(describePresence).join(", ")}`,
   unknownCommand: (command: string) => `unknown command ${command} (try /help)`,
   usage: (usage: string) => `usage: ${usage}`,
   nameTaken: (name: string) => `name ${name} is taken`,

@@ -1,31 +1,12 @@
 // Each connection's outgoing bytes: queued, written once per event-loop turn, capped, and closed without losing the last line.
+import type { Channel, Reader } from "./channel.ts";
+import type { Turn } from "./turn.ts";
 
 /** The part of a Bun socket an outbox needs. */
 export interface Writable {
-  write(data: Uint8Array): number;
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   shutdown(halfClose?: boolean): void;
   terminate(): void;
-}
-
-/** Writes every dirty outbox once at the end of the current turn. */
-export class Flusher {
-  #dirty: Outbox[] = [];
-  #scheduled = false;
-
-  schedule(outbox: Outbox): void {
-    this.#dirty.push(outbox);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flushAll);
-    }
-  }
-
-  readonly #flushAll = (): void => {
-    this.#scheduled = false;
-    const dirty = this.#dirty;
-    this.#dirty = [];
-    for (const outbox of dirty) outbox.flush();
-  };
 }
 
 export interface OutboxOptions {
@@ -37,72 +18,113 @@ export interface OutboxOptions {
   lingerMs?: number;
 }
 
+/** Bytes for this peer alone, and the stream position they follow. */
+interface Piece {
+  bytes: Uint8Array;
+  after: number;
+}
+
 type State = "open" | "closing" | "closed";
 
-export class Outbox {
+/** Up to this many waiting bytes are copied together for one write; more go out span by span. */
+const GATHER_AT_MOST = 64 * 1024;
+/** A send this big to an idle outbox is written at once: batching gains nothing, and it need not wait in memory. */
+const WRITE_AT_ONCE = 16 * 1024;
+
+/**
+ * What waits: the channel's stream from `position` to its head, with the pieces sent to this
+ * peer alone slotted in where they were sent. Nothing is copied to wait: the stream is shared
+ * and a piece is kept as given, so a member that falls behind costs a position and a few
+ * references. A write that the kernel takes only part of just moves the position on.
+ */
+export class Outbox implements Reader {
   readonly #socket: Writable;
-  readonly #flusher: Flusher;
+  readonly #turn: Turn;
   readonly #options: OutboxOptions;
-  // write() counts bytes, so the queue holds bytes, not strings.
-  #chunks: Uint8Array[] = [];
-  #queued = 0;
+  #channel?: Channel;
+  #position = 0;
+  // write() counts bytes, so pieces are bytes, not strings.
+  #pieces: Piece[] = [];
+  #first = 0; // pieces before this one are written
+  #offset = 0; // bytes of the first piece already written
+  #piecesLength = 0; // bytes of pieces not yet written
   #dirty = false;
   #blocked = false; // the kernel took less than asked: wait for drain
   #state: State = "open";
   #linger?: Timer;
   #finSent = false;
 
-  constructor(socket: Writable, flusher: Flusher, options: OutboxOptions) {
+  constructor(socket: Writable, turn: Turn, options: OutboxOptions) {
     this.#socket = socket;
-    this.#flusher = flusher;
+    this.#turn = turn;
     this.#options = options;
+  }
+
+  /** Where in its channel's stream this outbox has written up to. */
+  get position(): number {
+    return this.#position;
   }
 
   /** Bytes accepted but not yet taken by the kernel. */
   get queued(): number {
-    return this.#queued;
+    return (this.#channel ? this.#channel.head - this.#position : 0) + this.#piecesLength;
   }
 
   get open(): boolean {
     return this.#state === "open";
   }
 
+  /** From now on the outbox also gets every line of channel (none: undefined); what came before stays queued. */
+  subscribe(channel: Channel | undefined): void {
+    if (this.#channel === channel) return;
+    this.#leaveChannel();
+    if (!channel || this.#state !== "open") return;
+    this.#channel = channel;
+    channel.readers.add(this);
+    this.#position = channel.head;
+    // What waits already goes before anything broadcast from now on.
+    for (let i = this.#first; i < this.#pieces.length; i++) this.#pieces[i]!.after = channel.head;
+  }
+
+  // A getter: TypeScript would take #state as unchanged across #pump(), which can close the outbox.
+  get #closed(): boolean {
+    return this.#state === "closed";
+  }
+
+  /** Bytes for this peer alone, after everything queued before. */
   send(bytes: Uint8Array): void {
-    if (this.#state !== "open") return;
-    this.#chunks.push(bytes);
-    this.#queued += bytes.length;
-    if (this.#queued > this.#options.maxQueue) {
+    if (this.#state !== "open" || bytes.length === 0) return;
+    const idle = !this.#blocked && this.queued === 0;
+    this.#pieces.push({ bytes, after: this.#channel?.head ?? 0 });
+    this.#piecesLength += bytes.length;
+    if (idle && bytes.length >= WRITE_AT_ONCE) this.#pump();
+    if (this.#closed) return; // the write found the socket gone
+    if (this.queued > this.#options.maxQueue) {
       // Over the cap within one turn is not slowness yet: see what the kernel takes now.
       if (!this.#blocked) this.flush();
-      if (this.#queued > this.#options.maxQueue) this.#overflow();
+      if (this.queued > this.#options.maxQueue) this.#overflow();
       return;
     }
-    if (!this.#dirty && !this.#blocked) {
+    if (!this.#dirty && this.queued > 0) {
       this.#dirty = true;
-      this.#flusher.schedule(this);
+      this.#turn.schedule(this);
     }
   }
 
   /** Writes what is queued: once per turn, and again on drain. */
   flush(): void {
     this.#dirty = false;
-    this.#blocked = false;
     if (this.#state === "closed") return;
-    if (this.#queued > 0) {
-      const data = this.#chunks.length === 1 ? this.#chunks[0]! : join(this.#chunks, this.#queued);
-      const written = this.#socket.write(data);
-      if (written < 0) return this.#drop(); // the socket is already closed
-      if (written < data.length) {
-        // Bun keeps nothing beyond what write() took: the rest stays here until drain.
-        this.#chunks = [data.subarray(written)];
-        this.#queued = data.length - written;
-        this.#blocked = true;
-        return;
-      }
-      this.#chunks = [];
-      this.#queued = 0;
-    }
-    if (this.#state === "closing") this.#shutdown();
+    if (!this.#blocked) this.#pump();
+    if (this.#closed) return;
+    if (this.queued > this.#options.maxQueue) return this.#overflow();
+    if (this.#state === "closing" && this.queued === 0) this.#shutdown();
+  }
+
+  /** The socket can take more: write from where it stopped. */
+  drained(): void {
+    this.#blocked = false;
+    this.flush();
   }
 
   /** Sends what is queued, then closes: FIN, and a reset if the peer has not closed within the linger time. */
@@ -110,7 +132,8 @@ export class Outbox {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#linger = setTimeout(() => this.terminate(), this.#options.lingerMs ?? 2000);
-    if (!this.#blocked) this.flush();
+    this.#leaveChannel();
+    this.flush();
   }
 
   /** Closes now, dropping what is queued. */
@@ -125,6 +148,126 @@ export class Outbox {
     this.#drop();
   }
 
+  /** Writes until everything is out or the kernel takes less than asked. */
+  #pump(): void {
+    let waiting = this.queued;
+    while (waiting > 0) {
+      let data: Uint8Array;
+      let start: number;
+      let length: number;
+      const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
+      const streamEnd = piece ? piece.after : (this.#channel?.head ?? 0);
+      if (waiting <= GATHER_AT_MOST && !(piece === undefined && this.#oneSegment(streamEnd))) {
+        // Stream and pieces, or stream across segments: one copy, one write.
+        data = this.#gather(waiting);
+        start = 0;
+        length = waiting;
+      } else if (this.#position < streamEnd) {
+        const at = this.#channel!.segmentAt(this.#position);
+        data = at.segment;
+        start = at.offset;
+        length = Math.min(streamEnd, at.end) - this.#position;
+      } else {
+        data = piece!.bytes;
+        start = this.#offset;
+        length = data.length - start;
+      }
+      const written = this.#socket.write(data, start, length);
+      if (written < 0) return this.#drop(); // the socket is already closed
+      this.#advance(written);
+      if (written < length) {
+        this.#blocked = true; // Bun keeps nothing beyond what write() took
+        return;
+      }
+      waiting -= written;
+    }
+  }
+
+  /** Whether the stream from position to end lies in one segment. */
+  #oneSegment(end: number): boolean {
+    return this.#position >= end || this.#channel!.segmentAt(this.#position).end >= end;
+  }
+
+  /** The next n waiting bytes, in order, in the turn's scratch buffer. */
+  #gather(n: number): Uint8Array {
+    const out = this.#turn.scratch(n);
+    let position = this.#position;
+    let offset = this.#offset;
+    let filled = 0;
+    for (let i = this.#first; filled < n; i++) {
+      const piece = this.#pieces[i];
+      const streamEnd = piece ? piece.after : (this.#channel?.head ?? position);
+      if (position < streamEnd) {
+        this.#channel!.copy(position, streamEnd, out, filled);
+        filled += streamEnd - position;
+        position = streamEnd;
+      }
+      if (!piece) break;
+      out.set(offset === 0 ? piece.bytes : piece.bytes.subarray(offset), filled);
+      filled += piece.bytes.length - offset;
+      offset = 0;
+    }
+    return out;
+  }
+
+  /** n bytes were written: move past them in the stream and the pieces. */
+  #advance(n: number): void {
+    while (n > 0) {
+      const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
+      const streamEnd = piece ? piece.after : (this.#channel?.head ?? this.#position);
+      if (this.#position < streamEnd) {
+        const step = Math.min(n, streamEnd - this.#position);
+        this.#position += step;
+        n -= step;
+        continue;
+      }
+      const step = Math.min(n, piece!.bytes.length - this.#offset);
+      this.#offset += step;
+      this.#piecesLength -= step;
+      n -= step;
+      if (this.#offset === piece!.bytes.length) {
+        this.#first++;
+        this.#offset = 0;
+      }
+    }
+    if (this.#first === this.#pieces.length && this.#first > 0) {
+      this.#pieces = [];
+      this.#first = 0;
+    }
+  }
+
+  /** Stops reading the channel; the part of its stream still waiting is copied out, in order, as pieces. */
+  #leaveChannel(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    channel.readers.delete(this);
+    this.#channel = undefined;
+    const pieces: Piece[] = [];
+    let position = this.#position;
+    const copyTo = (end: number) => {
+      if (position >= end) return;
+      const bytes = new Uint8Array(end - position);
+      channel.copy(position, end, bytes, 0);
+      pieces.push({ bytes, after: 0 });
+      this.#piecesLength += bytes.length;
+      position = end;
+    };
+    for (let i = this.#first; i < this.#pieces.length; i++) {
+      const piece = this.#pieces[i]!;
+      copyTo(piece.after);
+      pieces.push(i === this.#first && this.#offset > 0 ? { bytes: piece.bytes.subarray(this.#offset), after: 0 } : { ...piece, after: 0 });
+    }
+    copyTo(channel.head);
+    this.#pieces = pieces;
+    this.#first = 0;
+    this.#offset = 0;
+    this.#position = 0;
+    if (pieces.length > 0 && !this.#dirty) {
+      this.#dirty = true;
+      this.#turn.schedule(this);
+    }
+  }
+
   #shutdown(): void {
     if (this.#finSent) return;
     this.#finSent = true;
@@ -133,24 +276,19 @@ export class Outbox {
   }
 
   #overflow(): void {
+    if (this.#state === "closed") return;
     this.#drop();
     this.#options.onOverflow();
   }
 
   #drop(): void {
     this.#state = "closed";
-    this.#chunks = [];
-    this.#queued = 0;
+    this.#channel?.readers.delete(this);
+    this.#channel = undefined;
+    this.#pieces = [];
+    this.#first = 0;
+    this.#offset = 0;
+    this.#piecesLength = 0;
     clearTimeout(this.#linger);
   }
-}
-
-function join(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

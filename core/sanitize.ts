@@ -16,6 +16,13 @@ export function cleanText(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, "").replace(FORBIDDEN, "");
 }
 
+/** Whether text is empty or only white space; most lines start with a visible ASCII character and need no trimmed copy. */
+export function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f) return false;
+  return text.trim() === "";
+}
+
 export const MAX_NAME = 32;
 const NAME = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
 

@@ -6,15 +6,18 @@ import { parseIp, type Ip } from "./cidr.ts";
 import { parseInput } from "./commands.ts";
 import { describeSocketError, ChatError, formatHost } from "./errors.ts";
 import type { Reason } from "./events.ts";
+import { Feed } from "./feed.ts";
 import { decodeLine, encodeLine, LineReader } from "./framing.ts";
 import { Hub, type Member } from "./hub.ts";
+import { Lobby } from "./lobby.ts";
 import { NOTICE, type Words } from "./messages.ts";
 import { Metrics, type Disconnect, type Refusal } from "./metrics.ts";
 import { Moderation } from "./moderation.ts";
-import { Flusher, Outbox, type Writable } from "./outbox.ts";
+import { Outbox, type Writable } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
-import { cleanText } from "./sanitize.ts";
+import { cleanText, isBlank } from "./sanitize.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
+import { Turn } from "./turn.ts";
 
 export interface ServerOptions {
   host: string;
@@ -89,7 +92,7 @@ class Connection implements Member {
 
   constructor(
     readonly socket: Socket<Connection>,
-    flusher: Flusher,
+    turn: Turn,
     options: ServerOptions,
     readonly metrics: Metrics,
     onOverflow: (c: Connection) => void,
@@ -98,7 +101,7 @@ class Connection implements Member {
     this.parsedIp = parseIp(this.ip);
     this.address = `${formatHost(this.ip)}:${socket.remotePort}`;
     this.reader = new LineReader(options.maxLine);
-    this.outbox = new Outbox(counting(socket, metrics), flusher, { maxQueue: options.maxQueue, onOverflow: () => onOverflow(this) });
+    this.outbox = new Outbox(counting(socket, metrics), turn, { maxQueue: options.maxQueue, onOverflow: () => onOverflow(this) });
   }
 
   send(bytes: Uint8Array): void {
@@ -116,8 +119,8 @@ class Connection implements Member {
 /** The socket as the outbox sees it, counting the bytes the kernel takes. */
 function counting(socket: Socket<Connection>, metrics: Metrics): Writable {
   return {
-    write(data) {
-      const written = socket.write(data);
+    write(data, byteOffset, byteLength) {
+      const written = socket.write(data, byteOffset, byteLength);
       if (written > 0) metrics.bytesOut += written;
       return written;
     },
@@ -140,26 +143,37 @@ export class ChatServer {
   readonly #options: ServerOptions;
   readonly #log: Log;
   readonly #moderation: Moderation;
-  readonly #flusher = new Flusher();
+  readonly #turn = new Turn();
   readonly #connections = new Set<Connection>();
   readonly #perIp = new Map<string, number>();
   /** Connections counted in the limits: in the room or on their way in. */
   #counted = 0;
+  // Let people in only once the room has written out what the last ones caused.
+  readonly #lobby = new Lobby<Connection>(
+    (c) => this.#join(c),
+    () => this.#turn.behind,
+  );
   #listener?: TCPSocketListener<Connection>;
   #idleTimer?: Timer;
   #stopping?: Promise<void>;
+  /** Read once per socket event, not once per line: the clock is not free, and lines of one chunk arrive together. */
+  #now = Date.now();
 
   constructor(options: ServerOptions, log: Log) {
     this.#options = options;
     this.#log = log;
     this.metrics = options.metrics ?? new Metrics();
     this.#moderation = options.moderation ?? new Moderation();
+    // The hub is only ever given this server's connections.
+    const audience = new Feed(this.#turn, (member) => (member as Connection).outbox, (n) => (this.metrics.deliveries += n));
     this.hub = new Hub({
       words: options.words,
       anonymous: options.anonymous,
       history: options.history,
       motd: options.motd,
       moderation: this.#moderation,
+      audience,
+      now: () => this.#now,
     });
   }
 
@@ -198,7 +212,7 @@ export class ChatServer {
           // Called only with TLS; a failed handshake (a plain client, a scanner) is closed at once.
           handshake: (socket, ok) => this.#handshake(socket.data, ok),
           data: (socket, chunk) => this.#data(socket.data, chunk),
-          drain: (socket) => socket.data?.outbox.flush(),
+          drain: (socket) => socket.data?.outbox.drained(),
           end: (socket) => this.#end(socket.data),
           close: (socket) => this.#close(socket.data),
           error: (socket, error) => this.#error(socket.data, error),
@@ -223,6 +237,8 @@ export class ChatServer {
   async #stop(): Promise<void> {
     this.#listener?.stop(false);
     clearInterval(this.#idleTimer);
+    this.#lobby.clear();
+    this.#now = Date.now();
     this.hub.announce(NOTICE.shuttingDown);
     for (const c of this.#connections) {
       c.ended ??= "shutdown";
@@ -240,9 +256,10 @@ export class ChatServer {
   }
 
   #open(socket: Socket<Connection>): void {
+    this.#now = Date.now();
     // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
     if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
-    const c = new Connection(socket, this.#flusher, this.#options, this.metrics, (slow) => this.#tooSlow(slow));
+    const c = new Connection(socket, this.#turn, this.#options, this.metrics, (slow) => this.#tooSlow(slow));
     socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
     this.#connections.add(c);
@@ -333,9 +350,18 @@ export class ChatServer {
     c.stage = "in";
     c.lastLine = Date.now();
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
+    this.#lobby.add(c);
+    if (after.length === 0) return;
+    // It has already spoken (lines after the password): in at once, then those lines.
+    this.#lobby.letIn(c);
+    for (const line of after) this.#line(c, encodeText(line));
+  }
+
+  /** Out of the lobby and into the room. */
+  #join(c: Connection): void {
+    this.#now = Date.now();
     const name = this.hub.join(c);
     this.#log.debug(`${c.address}: joined as ${name}`);
-    for (const line of after) this.#line(c, encodeText(line));
   }
 
   #loginTimeout(c: Connection): void {
@@ -348,6 +374,8 @@ export class ChatServer {
 
   #data(c: Connection | undefined, chunk: Uint8Array): void {
     if (!c || (c.stage !== "in" && c.stage !== "password") || !c.outbox.open) return;
+    this.#now = Date.now();
+    if (c.stage === "in") this.#lobby.letIn(c);
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
   }
 
@@ -355,9 +383,9 @@ export class ChatServer {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
     if (c.stage === "password") return c.login?.answer(decodeLine(bytes));
     const text = cleanText(decodeLine(bytes));
-    if (text.trim() === "") return;
+    if (isBlank(text)) return;
     this.metrics.linesIn++;
-    c.lastLine = Date.now();
+    c.lastLine = this.#now;
     if (c.bucket && !c.bucket.take(c.lastLine)) {
       if (!c.warnedSlow) this.hub.tell(c, NOTICE.slowDown);
       c.warnedSlow = true;
@@ -374,13 +402,18 @@ export class ChatServer {
   /** The peer has finished sending: it leaves, and gets what was queued for it before the close. */
   #end(c: Connection | undefined): void {
     if (!c) return;
-    if (c.stage === "in") c.reader.finish((line) => this.#line(c, line));
+    this.#now = Date.now();
+    if (c.stage === "in") {
+      this.#lobby.letIn(c);
+      c.reader.finish((line) => this.#line(c, line));
+    }
     this.#leave(c);
     c.outbox.end();
   }
 
   #close(c: Connection | undefined): void {
     if (!c || !this.#connections.delete(c)) return;
+    this.#now = Date.now();
     this.#leave(c);
     c.outbox.closed();
     if (c.accepted) this.metrics.disconnects[c.ended ?? "closed"]++;
@@ -400,6 +433,9 @@ export class ChatServer {
       else this.#perIp.delete(c.ip);
     }
     if (!wasIn) return;
+    this.#now = Date.now(); // also when a timer, not a socket, ends the stay
+    // One that leaves before the lobby let it in was never announced: it leaves without a word.
+    if (this.#lobby.remove(c)) return;
     this.hub.leave(c, reason);
     this.#log.debug(`${c.address}: left${reason ? ` (${reason})` : ""}`);
   }

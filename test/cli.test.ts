@@ -29,11 +29,11 @@ test("serve --help lists every option with its variable", async () => {
   }
 });
 
-test("connect --help lists the TLS and password options with their variables", async () => {
+test("connect --help lists its options (TLS, password, output) with their variables", async () => {
   const chat = run(["connect", "--help"], { stdin: "ignore" });
   await chat.exited;
   const text = chat.stdout.all.join("\n");
-  for (const flag of ["tls", "ca", "insecure", "password-file", "log-format"]) {
+  for (const flag of ["tls", "ca", "insecure", "password-file", "timestamps", "raw", "json", "name"]) {
     expect(text).toContain(`--${flag}`);
     expect(text).toContain(`CHAT_${flag.toUpperCase().replace(/-/g, "_")}`);
   }

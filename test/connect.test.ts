@@ -159,3 +159,23 @@ test("socat is a client like any other, and \\r\\n from it is fine", async () =>
   const [, name] = /^You are (.+)$/m.exec(stdout)!;
   await watcher.until(new RegExp(`^${escape(name!)}: ${text}$`));
 });
+
+test("a pipe of 300 000 lines into a room with the default 1 MiB queue cap: chat connect keeps pace with the echo, exits 0, every line arrives in order", async () => {
+  const watcher = await join(server.port);
+  const name = unique("bulk").slice(0, 30);
+  const count = 300_000;
+  const dir = (await Bun.$`mktemp -d`.text()).trim();
+  const input = `${dir}/lines.txt`;
+  await Bun.write(input, Array.from({ length: count }, (_, i) => `bulk ${i} of a long pipe\n`).join(""));
+  try {
+    const { stderr, code } = await sh(`"$CHAT" connect 127.0.0.1:${server.port} --name ${name} < ${input} > /dev/null`);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    await watcher.until(new RegExp(`^${escape(name)}: bulk ${count - 1} of a long pipe$`), 30_000);
+    const got = watcher.lines.all.filter((line) => line.startsWith(`${name}: bulk `)).map((line) => Number(line.split(" ")[2]));
+    expect(got.length).toBe(count);
+    expect(got.every((n, i) => n === i)).toBe(true);
+  } finally {
+    await Bun.$`rm -rf ${dir}`;
+  }
+}, 60_000);

@@ -1,6 +1,6 @@
 // LineReader: bytes into lines, whatever the segmentation; overlong lines dropped and reported once.
 import { expect, test } from "bun:test";
-import { decodeLine, encodeLine, LineReader } from "../core/framing.ts";
+import { decodeLine, encodeLine, LineReader, TextLineReader } from "../core/framing.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -67,4 +67,25 @@ test("finish() gives the unfinished last line", () => {
 test("bad UTF-8 decodes to U+FFFD; encodeLine adds \\n", () => {
   expect(decodeLine(new Uint8Array([0x61, 0xff, 0x62]))).toBe("a\ufffdb");
   expect(encodeLine("é")).toEqual(new Uint8Array([0xc3, 0xa9, 0x0a]));
+});
+
+test("TextLineReader: every way of cutting a stream gives the same lines as LineReader", () => {
+  const text = "héllo\n日本語\r\nplain\n\n🙂🙂\nhalf";
+  const bytes = enc(text);
+  for (let a = 0; a <= bytes.length; a++)
+    for (let b = a; b <= bytes.length; b++) {
+      const reader = new TextLineReader();
+      const lines: string[] = [];
+      let counted = 0;
+      for (const chunk of [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]) counted += reader.push(chunk, (l) => lines.push(l));
+      expect(lines).toEqual(["héllo", "日本語", "plain", "", "🙂🙂"]);
+      expect(counted).toBe(5);
+    }
+});
+
+test("TextLineReader drops a line longer than maxLine, however it comes, and goes on", () => {
+  const lines: string[] = [];
+  const reader = new TextLineReader(5);
+  for (const chunk of ["12345\n1234", "56", "789\nok\n", "123456\nfine\n"]) reader.push(enc(chunk), (l) => lines.push(l));
+  expect(lines).toEqual(["12345", "ok", "fine"]);
 });

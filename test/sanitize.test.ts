@@ -1,6 +1,6 @@
 // What text and names may contain.
 import { expect, test } from "bun:test";
-import { cleanText, nameKey, nameProblem } from "../core/sanitize.ts";
+import { cleanText, isBlank, nameKey, nameProblem } from "../core/sanitize.ts";
 
 test.each([
   ["plain text", "plain text"],
@@ -42,4 +42,16 @@ test("names are one name whatever their case or width", () => {
   expect(nameKey("ａｌｉｃｅ")).toBe(nameKey("ALICE"));
   expect(nameKey("Straße")).toBe(nameKey("STRASSE"));
   expect(nameKey("bob")).not.toBe(nameKey("alice"));
+});
+
+test.each([
+  ["", true],
+  ["   \t ", true],
+  ["\u00a0\u2003", true],
+  ["a", false],
+  [" a", false],
+  ["\u00a0x", false],
+  ["日本", false],
+])("isBlank(%j) = %j", (text, blank) => {
+  expect(isBlank(text)).toBe(blank);
 });

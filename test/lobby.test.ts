@@ -1,0 +1,44 @@
+// Lobby: the waiting are let in, in order, a slice per turn; one that speaks or leaves first is let in at once.
+import { expect, test } from "bun:test";
+import { Lobby } from "../core/lobby.ts";
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+test("everyone waiting is let in, in the order they came", async () => {
+  const entered: number[] = [];
+  const lobby = new Lobby<number>((n) => entered.push(n));
+  for (let i = 0; i < 1000; i++) lobby.add(i);
+  expect(entered).toEqual([]);
+  for (let i = 0; i < 1000 && lobby.size > 0; i++) await nextTurn();
+  expect(entered).toEqual([...Array(1000).keys()]);
+});
+
+test("letIn lets one in at once, and only once", async () => {
+  const entered: string[] = [];
+  const lobby = new Lobby<string>((who) => entered.push(who));
+  lobby.add("a");
+  lobby.add("b");
+  lobby.letIn("b");
+  lobby.letIn("b");
+  lobby.letIn("never added");
+  expect(entered).toEqual(["b"]);
+  await nextTurn();
+  expect(entered).toEqual(["b", "a"]);
+});
+
+test("while the room is busy nobody is let in; cleared, nobody is", async () => {
+  const entered: string[] = [];
+  let busy = true;
+  const lobby = new Lobby<string>((who) => entered.push(who), () => busy);
+  lobby.add("a");
+  await nextTurn();
+  await nextTurn();
+  expect(entered).toEqual([]);
+  busy = false;
+  await nextTurn();
+  expect(entered).toEqual(["a"]);
+  lobby.add("b");
+  lobby.clear();
+  await nextTurn();
+  expect(entered).toEqual(["a"]);
+});

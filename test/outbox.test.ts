@@ -1,0 +1,185 @@
+// Outboxes reading a shared channel: one write per outbox per turn, every byte in order, the cap, and the goodbye.
+import { expect, test } from "bun:test";
+import { Channel } from "../core/channel.ts";
+import { Outbox, type Writable } from "../core/outbox.ts";
+import { Turn } from "../core/turn.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+/** Resolves after the turn's flush: setImmediate callbacks run in order. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A socket whose kernel takes `room` bytes, then nothing until more room is given. */
+class FakeSocket implements Writable {
+  writes: string[] = [];
+  buffers: Uint8Array[] = [];
+  room = Infinity;
+  shut = false;
+  killed = false;
+  /** Busy-waits this long per write, to stand for a slow syscall. */
+  slowMs = 0;
+  #onKilled?: () => void;
+  readonly terminated = new Promise<void>((resolve) => (this.#onKilled = resolve));
+  write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset): number {
+    if (this.shut || this.killed) return -1;
+    for (const until = performance.now() + this.slowMs; performance.now() < until; );
+    const n = Math.min(byteLength, this.room);
+    this.room -= n;
+    if (n > 0) {
+      this.writes.push(dec(data.subarray(byteOffset, byteOffset + n)));
+      this.buffers.push(data);
+    }
+    return n;
+  }
+  shutdown(): void {
+    this.shut = true;
+  }
+  terminate(): void {
+    this.killed = true;
+    this.#onKilled!();
+  }
+  get text(): string {
+    return this.writes.join("");
+  }
+}
+
+function room(n: number, maxQueue = 1 << 20) {
+  const turn = new Turn();
+  const channel = new Channel(turn);
+  const peers = Array.from({ length: n }, () => {
+    const socket = new FakeSocket();
+    const overflows = { count: 0 };
+    const outbox = new Outbox(socket, turn, { maxQueue, onOverflow: () => overflows.count++, lingerMs: 50 });
+    outbox.subscribe(channel);
+    return { socket, outbox, overflows };
+  });
+  return { turn, channel, peers };
+}
+
+test("lines broadcast in one turn reach each outbox in one write, from the same bytes, in order", async () => {
+  const { channel, peers } = room(3);
+  for (const line of ["a\n", "bb\n", "ccc\n"]) channel.append(enc(line));
+  expect(peers[0]!.socket.writes).toEqual([]);
+  await nextTurn();
+  for (const { socket } of peers) expect(socket.writes).toEqual(["a\nbb\nccc\n"]);
+  expect(peers[1]!.socket.buffers[0]).toBe(peers[0]!.socket.buffers[0]!);
+});
+
+test("lines sent to one member alone keep their place among the broadcasts", async () => {
+  const { channel, peers } = room(2);
+  const [a, b] = peers;
+  a!.outbox.send(enc("just for a\n"));
+  channel.append(enc("x has arrived\n"));
+  a!.outbox.send(enc("again for a\n"));
+  b!.outbox.send(enc(`${"y".repeat(10_000)}\n`));
+  channel.append(enc("x: hi\n"));
+  await nextTurn();
+  expect(a!.socket.text).toBe("just for a\nx has arrived\nagain for a\nx: hi\n");
+  expect(b!.socket.text).toBe(`x has arrived\n${"y".repeat(10_000)}\nx: hi\n`);
+  expect(a!.socket.writes.length).toBe(1);
+  expect(b!.socket.writes.length).toBe(1);
+});
+
+test("a newcomer gets what is broadcast after it subscribes; one who leaves keeps what came before", async () => {
+  const { turn, channel, peers } = room(1);
+  const stays = peers[0]!;
+  const leaves = new FakeSocket();
+  const leaving = new Outbox(leaves, turn, { maxQueue: 1 << 20, onOverflow: () => {} });
+  leaving.subscribe(channel);
+  channel.append(enc("one\n"));
+  const comes = new FakeSocket();
+  const coming = new Outbox(comes, turn, { maxQueue: 1 << 20, onOverflow: () => {} });
+  coming.send(enc("welcome\n"));
+  coming.subscribe(channel);
+  channel.append(enc("two\n"));
+  leaving.subscribe(undefined);
+  channel.append(enc("three\n"));
+  await nextTurn();
+  expect(stays.socket.text).toBe("one\ntwo\nthree\n");
+  expect(comes.text).toBe("welcome\ntwo\nthree\n");
+  expect(leaves.text).toBe("one\ntwo\n");
+});
+
+test("a reader the kernel takes little from catches up on drain, across turns and segments, losing nothing", async () => {
+  const { channel, peers } = room(2, 4 << 20);
+  const [slow, fast] = peers;
+  slow!.socket.room = 5;
+  let expected = "";
+  for (let turn = 0; turn < 20; turn++) {
+    for (let i = 0; i < 100; i++) {
+      const line = `line ${turn}.${i} ${"p".repeat(i * 7)}\n`;
+      expected += line;
+      channel.append(enc(line));
+      if (i === 50) slow!.outbox.send(enc(`private ${turn}\n`));
+    }
+    await nextTurn();
+  }
+  expect(expected.length).toBeGreaterThan(200_000); // several 64 KiB segments
+  expect(fast!.socket.text).toBe(expected);
+  for (let i = 0; i < 10_000 && slow!.outbox.queued > 0; i++) {
+    slow!.socket.room = 1000 + (i % 7) * 3000;
+    slow!.outbox.drained();
+  }
+  const privates = (turn: number) => `private ${turn}\n`;
+  let withPrivates = "";
+  for (let turn = 0, at = 0; turn < 20; turn++) {
+    const cut = expected.indexOf(`line ${turn}.51 `, at);
+    withPrivates += expected.slice(at, cut) + privates(turn);
+    at = cut;
+    if (turn === 19) withPrivates += expected.slice(cut);
+  }
+  expect(slow!.socket.text).toBe(withPrivates);
+});
+
+test("a reader past its cap is closed once and takes nothing more; the others go on", async () => {
+  const { channel, peers } = room(2, 100);
+  const [stuck, other] = peers;
+  stuck!.socket.room = 0;
+  for (let i = 0; i < 20; i++) channel.append(enc(`line number ${i}\n`));
+  await nextTurn();
+  expect(stuck!.overflows.count).toBe(1);
+  expect(stuck!.outbox.open).toBe(false);
+  expect(stuck!.outbox.queued).toBe(0);
+  channel.append(enc("later\n"));
+  await nextTurn();
+  expect(other!.socket.text.split("\n").length).toBe(22);
+  expect(stuck!.overflows.count).toBe(1);
+});
+
+test("however long writing takes, every reader gets every line in order, over as many turns as it needs", async () => {
+  const { channel, peers } = room(1500);
+  for (const { socket } of peers) socket.slowMs = 0.02; // 30 ms a round: more than a turn may spend
+  let expected = "";
+  for (let turn = 0; turn < 5; turn++) {
+    const line = `turn ${turn}\n`;
+    expected += line;
+    channel.append(enc(line));
+    await nextTurn();
+  }
+  for (let i = 0; i < 100 && peers.some(({ outbox }) => outbox.queued > 0); i++) await nextTurn();
+  for (const { socket } of peers) expect(socket.text).toBe(expected);
+  expect(Math.min(...peers.map(({ socket }) => socket.writes.length))).toBeLessThan(5); // the late ones got several lines in one write
+});
+
+test("a big send to an idle outbox is written at once", () => {
+  const { peers } = room(1);
+  const big = enc(`${"w".repeat(50_000)}\n`);
+  peers[0]!.outbox.send(big);
+  expect(peers[0]!.socket.text).toBe(dec(big));
+});
+
+test("end() sends what is queued, then FIN; a peer that never reads is reset after the linger", async () => {
+  const { channel, peers } = room(2);
+  const [a, b] = peers;
+  channel.append(enc("everyone\n"));
+  a!.outbox.send(enc("bye\n"));
+  a!.outbox.end();
+  expect(a!.socket.text).toBe("everyone\nbye\n");
+  expect(a!.socket.shut).toBe(true);
+  b!.socket.room = 2;
+  b!.outbox.send(enc("bye\n"));
+  b!.outbox.end();
+  expect(b!.socket.shut).toBe(false);
+  await b!.socket.terminated; // after the 50 ms linger
+  expect(b!.socket.text).toBe("ev");
+});
