@@ -13,7 +13,7 @@ import { nameKey, nameProblem } from "./sanitize.ts";
 export interface Member {
   /** The peer's address, `127.0.0.1:53412` or `[::1]:53412`: the default name. */
   readonly address: string;
-  /** Queues bytes for the peer; never blocks the hub. */
+  /** Queues bytes for the peer; never blocks the hub. The hub may reuse bytes afterwards: what is kept is copied. */
   send(bytes: Uint8Array): void;
   /** Ends the connection once what is queued has been sent. */
   close(): void;
