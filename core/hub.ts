@@ -16,7 +16,7 @@ export interface Member {
   readonly address: string;
   /** The peer's IP address alone, for bans. */
   readonly ip?: string;
-  /** Queues bytes for the peer; never blocks the hub. */
+  /** Queues bytes for the peer; never blocks the hub. The hub may reuse bytes afterwards: what is kept is copied. */
   send(bytes: Uint8Array): void;
   /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */
   close(reason?: Reason): void;

@@ -28,7 +28,7 @@ type State = "open" | "closing" | "closed";
 
 /** Up to this many waiting bytes are copied together for one write; more go out span by span. */
 const GATHER_AT_MOST = 64 * 1024;
-/** A send this big to an idle outbox is written at once: batching gains nothing, and it need not wait in memory. */
+/** A send this big to an idle outbox is written at once: batching gains nothing, and only what the kernel does not take is copied. */
 const WRITE_AT_ONCE = 16 * 1024;
 
 /**
@@ -91,14 +91,20 @@ export class Outbox implements Reader {
     return this.#state === "closed";
   }
 
-  /** Bytes for this peer alone, after everything queued before. */
+  /** Bytes for this peer alone, after everything queued before. The caller may reuse bytes: what waits is a copy. */
   send(bytes: Uint8Array): void {
     if (this.#state !== "open" || bytes.length === 0) return;
-    const idle = !this.#blocked && this.queued === 0;
-    this.#pieces.push({ bytes, after: this.#channel?.head ?? 0 });
-    this.#piecesLength += bytes.length;
-    if (idle && bytes.length >= WRITE_AT_ONCE) this.#pump();
-    if (this.#closed) return; // the write found the socket gone
+    let from = 0;
+    if (bytes.length >= WRITE_AT_ONCE && !this.#blocked && this.queued === 0) {
+      const written = this.#socket.write(bytes);
+      if (written < 0) return this.#drop(); // the socket is already closed
+      if (written === bytes.length) return;
+      this.#blocked = true; // Bun keeps nothing beyond what write() took
+      from = written;
+    }
+    const kept = bytes.slice(from);
+    this.#pieces.push({ bytes: kept, after: this.#channel?.head ?? 0 });
+    this.#piecesLength += kept.length;
     if (this.queued > this.#options.maxQueue) {
       // Over the cap within one turn is not slowness yet: see what the kernel takes now.
       if (!this.#blocked) this.flush();
@@ -121,10 +127,12 @@ export class Outbox implements Reader {
     if (this.#state === "closing" && this.queued === 0) this.#shutdown();
   }
 
-  /** The socket can take more: write from where it stopped. */
+  /** The socket can take more: write from where it stopped, with the rest of this turn's writes. */
   drained(): void {
     this.#blocked = false;
-    this.flush();
+    if (this.#dirty || this.#state === "closed") return;
+    this.#dirty = true;
+    this.#turn.schedule(this);
   }
 
   /** Sends what is queued, then closes: FIN, and a reset if the peer has not closed within the linger time. */

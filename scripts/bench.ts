@@ -80,7 +80,7 @@ function run(argv: string[]): string {
 function header(): string {
   const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown CPU";
   const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT }).stdout.toString().trim();
-  const dirty = Bun.spawnSync(["git", "status", "--porcelain"], { cwd: ROOT }).stdout.toString().trim() ? " (with changes)" : "";
+  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--", ".", ":!bench/results"], { cwd: ROOT }).stdout.toString().trim() ? " (with changes)" : "";
   return [
     `# chat bench, ${started.toISOString().replace(/\.\d+Z$/, "Z")}`,
     "",

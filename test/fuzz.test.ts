@@ -141,7 +141,7 @@ class Recorder implements Member {
   closed = false;
   constructor(readonly address: string, readonly ip: string) {}
   send(bytes: Uint8Array): void {
-    this.lines.push(bytes);
+    this.lines.push(bytes.slice()); // the hub may reuse its buffer once send returns
   }
   close(): void {
     this.closed = true;
