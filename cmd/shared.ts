@@ -1,5 +1,5 @@
 // What both commands share: the logger, the --log-level option, and turning an error into a line and an exit code.
-import { createConsola, type ConsolaInstance } from "consola";
+import { createConsola, type ConsolaInstance } from "consola/basic";
 import { usageError } from "../core/errors.ts";
 import { pick } from "../core/options.ts";
 
@@ -14,7 +14,10 @@ export const sharedArgs = {
   },
 } as const;
 
-/** consola on stderr only: serve's stdout stays empty and connect's holds the conversation. */
+/**
+ * consola on stderr only: serve's stdout stays empty and connect's holds the conversation. Its
+ * basic reporter (`[info] …`): the fancy one's icons and colours cost a server 8 MB of memory.
+ */
 export function createLog(args: Record<string, unknown>): ConsolaInstance {
   const level = pick(args, process.env, "log-level") ?? "info";
   if (!(level in LOG_LEVELS)) throw usageError(`bad --log-level: expected ${Object.keys(LOG_LEVELS).join(", ")}, not "${level}"`);
