@@ -29,6 +29,8 @@ export class Channel {
   #head = 0;
   /** Appended to since the turn began: its readers are flushed when the turn ends. */
   #fresh = false;
+  /** Where this turn's lines begin. */
+  #turnStart = 0;
 
   constructor(turn: Turn) {
     this.#turn = turn;
@@ -39,10 +41,16 @@ export class Channel {
     return this.#head;
   }
 
+  /** Bytes appended this turn. */
+  get fresh(): number {
+    return this.#fresh ? this.#head - this.#turnStart : 0;
+  }
+
   append(bytes: Uint8Array): void {
     if (this.readers.size === 0 || bytes.length === 0) return;
     if (!this.#fresh) {
       this.#fresh = true;
+      this.#turnStart = this.#head;
       this.#turn.schedule(this);
     }
     let from = 0;

@@ -8,6 +8,10 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 /** Resolves after the turn's flush: setImmediate callbacks run in order. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Resolves once the turn has written everything, a short wait for a trickle included. */
+async function flushed(turn: Turn): Promise<void> {
+  for (let i = 0; i < 1000 && !turn.idle; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+}
 
 /** A socket whose kernel takes `room` bytes, then nothing until more room is given. */
 class FakeSocket implements Writable {
@@ -133,7 +137,7 @@ test("a reader the kernel takes little from catches up on drain, across turns an
 });
 
 test("a reader past its cap is closed once and takes nothing more; the others go on", async () => {
-  const { channel, peers } = room(2, 100);
+  const { turn, channel, peers } = room(2, 100);
   const [stuck, other] = peers;
   stuck!.socket.room = 0;
   for (let i = 0; i < 20; i++) channel.append(enc(`line number ${i}\n`));
@@ -142,13 +146,13 @@ test("a reader past its cap is closed once and takes nothing more; the others go
   expect(stuck!.outbox.open).toBe(false);
   expect(stuck!.outbox.queued).toBe(0);
   channel.append(enc("later\n"));
-  await nextTurn();
+  await flushed(turn);
   expect(other!.socket.text.split("\n").length).toBe(22);
   expect(stuck!.overflows.count).toBe(1);
 });
 
 test("however long writing takes, every reader gets every line in order, over as many turns as it needs", async () => {
-  const { channel, peers } = room(1500);
+  const { turn, channel, peers } = room(1500);
   for (const { socket } of peers) socket.slowMs = 0.02; // 30 ms a round: more than a turn may spend
   let expected = "";
   for (let turn = 0; turn < 5; turn++) {
@@ -157,7 +161,7 @@ test("however long writing takes, every reader gets every line in order, over as
     channel.append(enc(line));
     await nextTurn();
   }
-  for (let i = 0; i < 100 && peers.some(({ outbox }) => outbox.queued > 0); i++) await nextTurn();
+  await flushed(turn);
   for (const { socket } of peers) expect(socket.text).toBe(expected);
   expect(Math.min(...peers.map(({ socket }) => socket.writes.length))).toBeLessThan(5); // the late ones got several lines in one write
 });
@@ -193,4 +197,15 @@ test("end() sends what is queued, then FIN; a peer that never reads is reset aft
   expect(b!.socket.shut).toBe(false);
   await b!.socket.terminated; // after the 50 ms linger
   expect(b!.socket.text).toBe("ev");
+});
+
+test("a trickle of lines right after a flush waits a moment and goes out together", async () => {
+  const { turn, channel, peers } = room(1);
+  channel.append(enc("first\n"));
+  await nextTurn();
+  channel.append(enc("second\n"));
+  await nextTurn();
+  channel.append(enc("third\n"));
+  await flushed(turn);
+  expect(peers[0]!.socket.writes).toEqual(["first\n", "second\nthird\n"]);
 });
