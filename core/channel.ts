@@ -20,7 +20,10 @@ const SPARE = 4;
  * more than its cap behind, which bounds what is kept).
  */
 export class Channel {
+  /** Readers that get every line appended. */
   readonly readers = new Set<Reader>();
+  /** Readers that get nothing new but still write what was appended before they left. */
+  readonly leaving = new Set<Reader>();
   readonly #turn: Turn;
   readonly #segments: Uint8Array[] = [];
   /** Stream position of each segment's first byte. */
@@ -95,6 +98,7 @@ export class Channel {
     this.#fresh = false;
     let lowest = this.#head;
     for (const reader of this.readers) if (reader.position < lowest) lowest = reader.position;
+    for (const reader of this.leaving) if (reader.position < lowest) lowest = reader.position;
     // Keep the segment being filled; drop the ones wholly behind every reader.
     while (this.#segments.length > 1 && this.#starts[1]! <= lowest) {
       const segment = this.#segments.shift()!;

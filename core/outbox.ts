@@ -43,6 +43,8 @@ export class Outbox implements Reader {
   readonly #options: OutboxOptions;
   #channel?: Channel;
   #position = 0;
+  /** Where this outbox stops reading its channel: it has left, and gets nothing broadcast after. */
+  #stop = Infinity;
   // write() counts bytes, so pieces are bytes, not strings.
   #pieces: Piece[] = [];
   #first = 0; // pieces before this one are written
@@ -67,7 +69,12 @@ export class Outbox implements Reader {
 
   /** Bytes accepted but not yet taken by the kernel. */
   get queued(): number {
-    return (this.#channel ? this.#channel.head - this.#position : 0) + this.#piecesLength;
+    return this.#streamEnd - this.#position + this.#piecesLength;
+  }
+
+  /** The end of what this outbox is to write from its channel. */
+  get #streamEnd(): number {
+    return this.#channel ? Math.min(this.#channel.head, this.#stop) : 0;
   }
 
   get open(): boolean {
@@ -76,9 +83,10 @@ export class Outbox implements Reader {
 
   /** From now on the outbox also gets every line of channel (none: undefined); what came before stays queued. */
   subscribe(channel: Channel | undefined): void {
-    if (this.#channel === channel) return;
-    this.#leaveChannel();
-    if (!channel || this.#state !== "open") return;
+    if (this.#channel === channel && this.#stop === Infinity) return;
+    if (channel) this.#copyOut();
+    else return this.#leaveChannel();
+    if (this.#state !== "open") return;
     this.#channel = channel;
     channel.readers.add(this);
     this.#position = channel.head;
@@ -103,7 +111,7 @@ export class Outbox implements Reader {
       from = written;
     }
     const kept = bytes.slice(from);
-    this.#pieces.push({ bytes: kept, after: this.#channel?.head ?? 0 });
+    this.#pieces.push({ bytes: kept, after: this.#streamEnd });
     this.#piecesLength += kept.length;
     if (this.queued > this.#options.maxQueue) {
       // Over the cap within one turn is not slowness yet: see what the kernel takes now.
@@ -164,7 +172,7 @@ export class Outbox implements Reader {
       let start: number;
       let length: number;
       const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
-      const streamEnd = piece ? piece.after : (this.#channel?.head ?? 0);
+      const streamEnd = piece ? piece.after : this.#streamEnd;
       if (waiting <= GATHER_AT_MOST && !(piece === undefined && this.#oneSegment(streamEnd))) {
         // Stream and pieces, or stream across segments: one copy, one write.
         data = this.#gather(waiting);
@@ -204,7 +212,7 @@ export class Outbox implements Reader {
     let filled = 0;
     for (let i = this.#first; filled < n; i++) {
       const piece = this.#pieces[i];
-      const streamEnd = piece ? piece.after : (this.#channel?.head ?? position);
+      const streamEnd = piece ? piece.after : this.#channel ? this.#streamEnd : position;
       if (position < streamEnd) {
         this.#channel!.copy(position, streamEnd, out, filled);
         filled += streamEnd - position;
@@ -222,7 +230,7 @@ export class Outbox implements Reader {
   #advance(n: number): void {
     while (n > 0) {
       const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
-      const streamEnd = piece ? piece.after : (this.#channel?.head ?? this.#position);
+      const streamEnd = piece ? piece.after : this.#channel ? this.#streamEnd : this.#position;
       if (this.#position < streamEnd) {
         const step = Math.min(n, streamEnd - this.#position);
         this.#position += step;
@@ -242,14 +250,46 @@ export class Outbox implements Reader {
       this.#pieces = [];
       this.#first = 0;
     }
+    if (this.#position >= this.#stop) this.#detach();
   }
 
-  /** Stops reading the channel; the part of its stream still waiting is copied out, in order, as pieces. */
+  /**
+   * Stops taking the channel's lines: what was broadcast before stays to be written from the
+   * channel, which keeps it (nothing is copied: a room's worth of members leaving at once would
+   * otherwise each copy what the ones before them said).
+   */
   #leaveChannel(): void {
     const channel = this.#channel;
-    if (!channel) return;
+    if (!channel || this.#stop !== Infinity) return;
     channel.readers.delete(this);
+    this.#stop = channel.head;
+    if (this.#position >= this.#stop) return this.#detach();
+    channel.leaving.add(this);
+    // The channel writes only the readers it still has: this one goes on its own.
+    if (!this.#dirty) {
+      this.#dirty = true;
+      this.#turn.schedule(this);
+    }
+  }
+
+  /** Everything wanted from the channel is written: let go of it. */
+  #detach(): void {
+    this.#channel?.leaving.delete(this);
     this.#channel = undefined;
+    this.#stop = Infinity;
+    this.#position = 0;
+    for (let i = this.#first; i < this.#pieces.length; i++) this.#pieces[i]!.after = 0;
+  }
+
+  /** Stops reading the channel at once, for another: the part of its stream still waiting is copied out, in order, as pieces. */
+  #copyOut(): void {
+    const channel = this.#channel;
+    if (!channel) return;
+    const end = this.#streamEnd;
+    channel.readers.delete(this);
+    channel.leaving.delete(this);
+    this.#channel = undefined;
+    this.#stop = Infinity;
     const pieces: Piece[] = [];
     let position = this.#position;
     const copyTo = (end: number) => {
@@ -265,7 +305,7 @@ export class Outbox implements Reader {
       copyTo(piece.after);
       pieces.push(i === this.#first && this.#offset > 0 ? { bytes: piece.bytes.subarray(this.#offset), after: 0 } : { ...piece, after: 0 });
     }
-    copyTo(channel.head);
+    copyTo(end);
     this.#pieces = pieces;
     this.#first = 0;
     this.#offset = 0;
@@ -292,7 +332,9 @@ export class Outbox implements Reader {
   #drop(): void {
     this.#state = "closed";
     this.#channel?.readers.delete(this);
+    this.#channel?.leaving.delete(this);
     this.#channel = undefined;
+    this.#stop = Infinity;
     this.#pieces = [];
     this.#first = 0;
     this.#offset = 0;

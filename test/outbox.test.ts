@@ -104,6 +104,38 @@ test("a newcomer gets what is broadcast after it subscribes; one who leaves keep
   expect(leaves.text).toBe("one\ntwo\n");
 });
 
+test("members leaving one after another each keep what came before they left, written from the shared bytes", async () => {
+  const { turn, channel, peers } = room(50);
+  const said: string[] = [];
+  peers[7]!.socket.room = 5; // one that reads slowly gets the rest on drain
+  for (let i = 0; i < peers.length; i++) {
+    const line = `p${i} has left\n`;
+    said.push(line);
+    channel.append(enc(line));
+    peers[i]!.outbox.subscribe(undefined);
+    peers[i]!.outbox.end();
+  }
+  await flushed(turn);
+  for (let i = 0; i < peers.length; i++) {
+    if (i === 7) continue;
+    expect(peers[i]!.socket.text).toBe(said.slice(0, i + 1).join(""));
+    expect(peers[i]!.socket.shut).toBe(true);
+  }
+  // Nothing was copied per member: every write came from the channel's one segment.
+  const segment = peers[0]!.socket.buffers[0]!;
+  for (const { socket } of peers.filter((_, i) => i !== 7)) expect(socket.buffers.every((b) => b === segment)).toBe(true);
+  const slow = peers[7]!;
+  expect(slow.socket.text).toBe(said.slice(0, 8).join("").slice(0, 5));
+  for (let i = 0; i < 100 && !slow.socket.shut; i++) {
+    slow.socket.room = 7;
+    slow.outbox.drained();
+    await flushed(turn);
+  }
+  expect(slow.socket.text).toBe(said.slice(0, 8).join(""));
+  expect(slow.socket.shut).toBe(true);
+  expect(channel.readers.size + channel.leaving.size).toBe(0);
+});
+
 test("a reader the kernel takes little from catches up on drain, across turns and segments, losing nothing", async () => {
   const { channel, peers } = room(2, 4 << 20);
   const [slow, fast] = peers;
