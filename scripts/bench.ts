@@ -1,4 +1,4 @@
-// `npm run bench`: builds dist/chat, runs it beside the Go references of ../shared/bench (and at 10 000 clients), measures `chat connect` beside nc, and writes bench/results/.
+// `npm run bench`: builds dist/chat, runs it beside the Go references of ../shared/bench (and at 10 000 clients), measures the runtime's floor and `chat connect` beside nc, and writes bench/results/.
 import { cpus, release, totalmem } from "node:os";
 import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -20,6 +20,8 @@ const RESULTS = `${ROOT}/bench/results`;
 const SERVE = "./dist/chat serve --port {port} --rate 0 --max-per-ip 0 --history 0";
 /** At 10 000 clients the sender is the 10 001st, one past the default --max-clients: that limit is off too. */
 const SERVE_10K = `${SERVE} --max-clients 0`;
+/** The least a compiled Bun program can do and pass conns: how low memory can go on this runtime. */
+const FLOOR = "./dist/floor --port {port}";
 
 if (!(await Bun.file(RUN).exists())) {
   console.error(`bench: no ${RUN} (set CHAT_BENCH_DIR to the folder of run.sh)`);
@@ -28,6 +30,8 @@ if (!(await Bun.file(RUN).exists())) {
 mkdirSync(RESULTS, { recursive: true });
 
 run([process.execPath, "scripts/build.ts"]);
+// The runtime's floor, compiled the same way (see scripts/floor-server.ts).
+run([process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm", "scripts/floor-server.ts", "--outfile", "dist/floor"], { NODE_ENV: "production" });
 
 const sections: string[] = [];
 const started = new Date();
@@ -39,6 +43,8 @@ if (values.quick) {
   sections.push(section("Beside the Go references", "bench", table));
   const table10k = harness("conns-10000", ["--scenarios", "conns", "--loadgen", "-conns=10000", "tuned", "seed", `chat=cmd:${SERVE_10K}`]);
   sections.push(section("10 000 clients", "conns-10000", table10k));
+  const floor = harness("floor", ["--scenarios", "conns", `floor=cmd:${FLOOR}`]);
+  sections.push(section("The floor: a Bun program that only greets and relays, 5000 clients", "floor", floor));
   const pipe = run([process.execPath, "scripts/pipe-bench.ts", "--out", `${RESULTS}/pipe.json`]);
   sections.push(`## The client: 1 000 000 lines from a file\n\nCommand: \`bun scripts/pipe-bench.ts\`\n\n${pipe.trim()}\n`);
 }
@@ -65,9 +71,9 @@ function section(title: string, name: string, table: string): string {
   return `## ${title}\n\nAll figures: \`bench/results/${name}.json\`\n\n${table}\n`;
 }
 
-/** Runs a command from the repository root, its stderr to ours; returns its stdout (also echoed). */
-function run(argv: string[]): string {
-  const proc = Bun.spawnSync(argv, { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
+/** Runs a command from the repository root (env added to ours), its stderr to ours; returns its stdout (also echoed). */
+function run(argv: string[], env: Record<string, string> = {}): string {
+  const proc = Bun.spawnSync(argv, { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
   const out = proc.stdout.toString();
   process.stdout.write(out);
   if (proc.exitCode !== 0) {
