@@ -3,6 +3,8 @@
 export const MAX_LINE = 4096;
 const LF = 0x0a;
 const CR = 0x0d;
+/** Shared by every reader with no half line: nothing is ever written into it. */
+const NOTHING = new Uint8Array(0);
 
 /**
  * Splits a connection's byte stream into lines, one reader per connection.
@@ -11,7 +13,7 @@ const CR = 0x0d;
  */
 export class LineReader {
   readonly #maxLine: number;
-  #partial = new Uint8Array(0);
+  #partial = NOTHING;
   #partialLength = 0;
   #skipping = false;
 
@@ -47,7 +49,7 @@ export class LineReader {
     // +1: a line of exactly maxLine bytes may still be followed by its \r.
     if (this.#partialLength + (chunk.length - start) > this.#maxLine + 1) {
       this.#partialLength = 0;
-      if (this.#partial.length > 4 * 1024) this.#partial = new Uint8Array(0);
+      if (this.#partial.length > 4 * 1024) this.#partial = NOTHING;
       this.#skipping = true;
       onTooLong();
       return;

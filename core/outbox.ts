@@ -12,8 +12,8 @@ export interface Writable {
 export interface OutboxOptions {
   /** Bytes that may wait for a peer before it is dropped as too slow. */
   maxQueue: number;
-  /** Called once when the queue passes maxQueue; the outbox takes nothing more. */
-  onOverflow: () => void;
+  /** Called once, with the outbox's socket, when the queue passes maxQueue; the outbox takes nothing more. */
+  onOverflow: (socket: Writable) => void;
   /** How long a goodbye may wait for the queue to drain and the peer to close. */
   lingerMs?: number;
 }
@@ -326,7 +326,7 @@ export class Outbox implements Reader {
   #overflow(): void {
     if (this.#state === "closed") return;
     this.#drop();
-    this.#options.onOverflow();
+    this.#options.onOverflow(this.#socket);
   }
 
   #drop(): void {
