@@ -15,13 +15,14 @@ const BUDGET_MS = 8;
 /** How many writes between two looks at the clock. */
 const CLOCK_EVERY = 16;
 /**
- * A turn with little to broadcast (a line or two) waits until COALESCE_MS after the last flush,
- * so that a steady trickle goes out a few lines per write: a write costs about the same whatever
- * its size, and at 2000 lines/s to 100 members one write per line per member takes a whole core.
- * A turn with more to write, or with lines for one member alone, goes out at once.
+ * A turn with little to broadcast (LITTLE bytes: a few lines) waits until COALESCE_MS after the
+ * last flush, so that a steady trickle goes out a few lines per write: a write costs about the same
+ * whatever its size, and at 2000 lines/s to 100 members one write per line per member takes a whole
+ * core. A turn with more to write, or with lines for one member alone, goes out at once: a busy
+ * sender's batch held back would only lengthen the round trip of whoever waits for it to be read.
  */
 const COALESCE_MS = 1;
-const LITTLE = 2048;
+const LITTLE = 256;
 
 export class Turn {
   #dirty: Flushable[] = [];

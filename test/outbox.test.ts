@@ -241,3 +241,13 @@ test("a trickle of lines right after a flush waits a moment and goes out togethe
   await flushed(turn);
   expect(peers[0]!.socket.writes).toEqual(["first\n", "second\nthird\n"]);
 });
+
+test("a batch of lines right after a flush goes out in the next turn, without waiting", async () => {
+  const { channel, peers } = room(1);
+  channel.append(enc("first\n"));
+  await nextTurn();
+  const batch = Array.from({ length: 10 }, (_, i) => `line ${i} of a batch from a busy sender\n`).join("");
+  channel.append(enc(batch));
+  await nextTurn();
+  expect(peers[0]!.socket.writes).toEqual(["first\n", batch]);
+});
