@@ -26,8 +26,8 @@ function text(entry: LogObject): string {
 
 /**
  * Log lines go out through console.error, which writes stderr synchronously. A server that never
- * touches process.stderr (nor process.stdout, nor node:util for formatting) starts about 12 MB
- * smaller, which is why consola's own reporters, which do, are not used.
+ * touches process.stderr (Bun 1.4.4) is about 6 MB smaller, which is why consola's own reporters,
+ * which write there, are not used.
  */
 const emit = (line: string) => console.error("%s", line);
 
