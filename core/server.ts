@@ -390,6 +390,8 @@ export class ChatServer {
   #line(c: Connection, bytes: Uint8Array): void {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
     if (c.stage === "password") return c.login?.answer(decodeLine(bytes));
+    // Admitted by a password earlier in this chunk: it has spoken, so it is in the room at once.
+    this.#lobby.letIn(c);
     const text = cleanText(decodeLine(bytes));
     if (isBlank(text)) return;
     this.metrics.linesIn++;

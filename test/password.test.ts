@@ -57,6 +57,21 @@ test("a wrong answer, then the right one: in", async () => {
   await peer.until(/^You are /);
 });
 
+test("lines sent in the same write as the password are said in the room, in order", async () => {
+  const alice = await enter();
+  const peer = await dial(server.port);
+  await peer.until(/^\* password:$/);
+  const [first, second] = [unique("right-behind"), unique("and-then")];
+  peer.send(`${PASSWORD}\n${first}\n${second}\n`);
+  const [, name] = await peer.until(/^You are (.+)$/);
+  await alice.until(new RegExp(`^${escape(name!)} has arrived$`));
+  await alice.until(new RegExp(`^${escape(name!)}: ${first}$`));
+  await alice.until(new RegExp(`^${escape(name!)}: ${second}$`));
+  await peer.until(new RegExp(`^${escape(name!)}: ${second}$`));
+  const said = peer.lines.all.filter((l) => l.startsWith(`${name}: `));
+  expect(said).toEqual([`${name}: ${first}`, `${name}: ${second}`]);
+});
+
 test("before the password nothing reaches the newcomer and nobody learns of it", async () => {
   const alice = await enter();
   const waiting = await dial(server.port);
