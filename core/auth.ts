@@ -31,6 +31,8 @@ export interface LoginHandlers {
   refuse(last: boolean): void;
   /** The right answer; `after` holds the lines that came behind it while a wrong one was paused on, to be read as chat. */
   admit(after: string[]): void;
+  /** The peer has finished sending (see end()) and no answer of its is left to judge: it leaves without getting in. */
+  left(): void;
 }
 
 /**
@@ -45,6 +47,7 @@ export class Login {
   #waiting: string[] | undefined; // defined while pausing
   #timer?: Timer;
   #done = false;
+  #ended = false;
 
   constructor(secret: Secret, pauseMs: number, handlers: LoginHandlers) {
     this.#secret = secret;
@@ -63,6 +66,13 @@ export class Login {
       return;
     }
     this.#check(line, []);
+  }
+
+  /** The peer will send nothing more: answers already sent are still judged, each after its pause; then it has left. */
+  end(): void {
+    if (this.#done) return;
+    this.#ended = true;
+    if (!this.#waiting) this.#leave();
   }
 
   /** The connection is gone: no more replies. */
@@ -88,6 +98,12 @@ export class Login {
       this.#handlers.ask();
       const next = waiting.shift();
       if (next !== undefined) this.#check(next, waiting);
+      else if (this.#ended) this.#leave();
     }, this.#pauseMs);
+  }
+
+  #leave(): void {
+    this.cancel();
+    this.#handlers.left();
   }
 }

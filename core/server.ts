@@ -90,6 +90,8 @@ class Connection implements Member, Writable {
   refused?: Refusal;
   login?: Login;
   loginTimer?: Timer;
+  /** The peer has finished sending (FIN). */
+  inputEnded = false;
   /** Why it ended, for the metrics; "closed" unless something else ended it first. */
   ended?: Disconnect;
 
@@ -342,6 +344,7 @@ export class ChatServer {
         c.outbox.end();
       },
       admit: (after) => this.#enter(c, after),
+      left: () => this.#leaveNow(c),
     });
     c.login.start();
   }
@@ -359,10 +362,11 @@ export class ChatServer {
     c.lastLine = Date.now();
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
     this.#lobby.add(c);
-    if (after.length === 0) return;
-    // It has already spoken (lines after the password): in at once, then those lines.
+    if (after.length === 0 && !c.inputEnded) return;
+    // It has already spoken (lines after the password, or its end): in at once, then those lines.
     this.#lobby.letIn(c);
     for (const line of after) this.#line(c, encodeText(line));
+    if (c.inputEnded) this.#leaveNow(c);
   }
 
   /** Out of the lobby and into the room. */
@@ -409,14 +413,23 @@ export class ChatServer {
     if (c.stage === "in") this.hub.tell(c, NOTICE.lineTooLong);
   }
 
-  /** The peer has finished sending: it leaves, and gets what was queued for it before the close. */
+  /**
+   * The peer has finished sending: its last line counts (a line, or an answer to the password),
+   * then it leaves, and gets what was queued for it before the close. Answers still waiting out
+   * a wrong one's pause are judged first: the login ends the stay.
+   */
   #end(c: Connection | undefined): void {
     if (!c) return;
     this.#now = Date.now();
-    if (c.stage === "in") {
-      this.#lobby.letIn(c);
-      c.reader.finish((line) => this.#line(c, line));
-    }
+    c.inputEnded = true;
+    if (c.stage === "in") this.#lobby.letIn(c);
+    if (c.stage === "in" || c.stage === "password") c.reader.finish((line) => this.#line(c, line));
+    if (c.stage === "password" && c.login) return c.login.end();
+    this.#leaveNow(c);
+  }
+
+  /** Leaves, and gets what was queued for it before the close. */
+  #leaveNow(c: Connection): void {
     this.#leave(c);
     c.outbox.end();
   }

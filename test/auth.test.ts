@@ -23,6 +23,10 @@ function recorder(secret = new Secret("pw"), pauseMs = 20) {
       events.push(`admit ${JSON.stringify(after)}`);
       settle();
     },
+    left: () => {
+      events.push("left");
+      settle();
+    },
   });
   login.start();
   return { login, events, settled };
@@ -55,6 +59,27 @@ test("lines behind the right answer, sent during a pause, are handed over as cha
   login.answer("hello");
   await settled;
   expect(events).toEqual(["ask", "refuse", "ask", 'admit ["/mode json","hello"]']);
+});
+
+test("a peer that has finished sending: what it sent is still judged, after the pauses, then it has left", async () => {
+  const admitted = recorder();
+  admitted.login.answer("wrong");
+  admitted.login.answer("pw");
+  admitted.login.answer("bye");
+  admitted.login.end();
+  await admitted.settled;
+  expect(admitted.events).toEqual(["ask", "refuse", "ask", 'admit ["bye"]']);
+
+  const refused = recorder();
+  refused.login.answer("wrong");
+  refused.login.end();
+  expect(refused.events).toEqual(["ask"]); // the pause still comes first
+  await refused.settled;
+  expect(refused.events).toEqual(["ask", "refuse", "ask", "left"]);
+
+  const silent = recorder();
+  silent.login.end();
+  expect(silent.events).toEqual(["ask", "left"]);
 });
 
 test("cancel stops every reply", async () => {

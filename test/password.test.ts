@@ -72,6 +72,30 @@ test("lines sent in the same write as the password are said in the room, in orde
   expect(said).toEqual([`${name}: ${first}`, `${name}: ${second}`]);
 });
 
+test("a client that sends a wrong answer, the right one and a line, then closes its side: all of it is heard", async () => {
+  const alice = await enter();
+  const peer = await dial(server.port);
+  await peer.until(/^\* password:$/);
+  const text = unique("last-words");
+  peer.send(`wrong\n${PASSWORD}\n${text}`); // the last line has no newline
+  peer.socket.shutdown();
+  await peer.until(/^\* wrong password$/);
+  const [, name] = await peer.until(/^You are (.+)$/);
+  await alice.until(new RegExp(`^${escape(name!)}: ${text}$`));
+  await peer.until(new RegExp(`^${escape(name!)}: ${text}$`));
+  await alice.until(new RegExp(`^${escape(name!)} has left$`));
+  await peer.closed;
+});
+
+test("a client that closes its side after a wrong answer gets the refusal, then the connection closes", async () => {
+  const peer = await dial(server.port);
+  await peer.until(/^\* password:$/);
+  peer.send("wrong\n");
+  peer.socket.shutdown();
+  await peer.closed;
+  expect(peer.lines.all).toEqual(["* password:", "* wrong password", "* password:"]);
+});
+
 test("before the password nothing reaches the newcomer and nobody learns of it", async () => {
   const alice = await enter();
   const waiting = await dial(server.port);
