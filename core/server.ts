@@ -92,6 +92,8 @@ class Connection implements Member, Writable {
   loginTimer?: Timer;
   /** The peer has finished sending (FIN). */
   inputEnded = false;
+  /** Its first bytes have arrived. */
+  heard = false;
   /** Why it ended, for the metrics; "closed" unless something else ended it first. */
   ended?: Disconnect;
 
@@ -137,6 +139,11 @@ class Connection implements Member, Writable {
 
 const encoder = new TextEncoder();
 const encodeText = (text: string) => encoder.encode(text);
+
+/** Whether a connection's first bytes are a TLS handshake record (0x16, version 3.x): no one types those. */
+function opensTls(chunk: Uint8Array): boolean {
+  return chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03;
+}
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -387,6 +394,10 @@ export class ChatServer {
   #data(c: Connection | undefined, chunk: Uint8Array): void {
     if (!c || (c.stage !== "in" && c.stage !== "password") || !c.outbox.open) return;
     this.#now = Date.now();
+    if (!c.heard) {
+      c.heard = true;
+      if (!this.#options.tls && opensTls(chunk)) return this.#notTls(c);
+    }
     if (c.stage === "in") this.#lobby.letIn(c);
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
   }
@@ -407,6 +418,14 @@ export class ChatServer {
     }
     c.warnedSlow = false;
     this.hub.handle(c, parseInput(text));
+  }
+
+  /** A TLS client on a plain port: its handshake is not chat. Closed, and if already in, it leaves. */
+  #notTls(c: Connection): void {
+    this.#log.debug(`${c.address}: speaks TLS to a plain-text port; closed`);
+    c.ended = "login";
+    this.#leave(c); // unannounced if it was still in the lobby
+    c.outbox.terminate();
   }
 
   #tooLong(c: Connection): void {

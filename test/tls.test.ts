@@ -108,12 +108,24 @@ test("chat connect without --tls on a TLS port: one line that says to use --tls,
   expect(stderr).toEqual([`chat: the server at 127.0.0.1:${server.port} speaks TLS: use --tls`]);
 });
 
-test("chat connect --tls to a plain server: one line, exit 1", async () => {
+test("chat connect --tls to a plain server: one line, exit 1; its handshake is never said in the room", async () => {
   await using plain = await serve();
+  const watcher = await join(plain.port);
   const client = run(["connect", `127.0.0.1:${plain.port}`, "--tls", "--ca", certs.ca], { stdin: "ignore" });
   expect(await client.exited).toBe(1);
   expect(client.stderr.all).toHaveLength(1);
   expect(client.stderr.all[0]).toMatch(new RegExp(`^chat: TLS handshake with 127\\.0\\.0\\.1:${plain.port} failed: it does not seem to speak TLS`));
+  const marker = unique("after");
+  watcher.say(marker);
+  await watcher.until(new RegExp(`^${escape(watcher.name)}: ${marker}$`));
+  // Nothing but its arrival and departure, at most: no line of binary in the room...
+  const others = watcher.lines.all.slice(1).filter((l) => l !== `${watcher.name}: ${marker}`);
+  for (const line of others) expect(line).toMatch(/^127\.0\.0\.1:\d+ has (arrived|left)$/);
+  // ...nor in its history.
+  const newcomer = await join(plain.port);
+  newcomer.say(marker);
+  await newcomer.until(new RegExp(`^${escape(newcomer.name)}: ${marker}$`));
+  expect(newcomer.lines.all.filter((l) => l.startsWith("[")).map((l) => l.replace(/^\[\d\d:\d\d\] /, ""))).toEqual([`${watcher.name}: ${marker}`]);
 });
 
 test("TLS and a room password together", async () => {
