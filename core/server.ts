@@ -144,6 +144,20 @@ const encodeText = (text: string) => encoder.encode(text);
 function opensTls(chunk: Uint8Array): boolean {
   return chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03;
 }
+/** A TLS client cannot read it, but plain text first tells it the port does not speak TLS (rather than a bare close). */
+const NOT_CHAT_TLS = encoder.encode("* this port speaks plain text, not TLS\n");
+
+const HTTP_REQUEST = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d(\.\d)?\r?\n/;
+/** Whether a connection opens with an HTTP request line: a browser or a scanner, not someone chatting. */
+function opensHttp(chunk: Uint8Array): boolean {
+  const head = chunk.subarray(0, 512);
+  return head.length >= 16 && head[0]! >= 0x41 && head[0]! <= 0x5a && HTTP_REQUEST.test(latin1.decode(head));
+}
+const latin1 = new TextDecoder("latin1");
+const NOT_CHAT_HTTP = encoder.encode(
+  "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" +
+    "This is a chat server, not a web server: join with chat connect HOST:PORT, nc or telnet.\r\n",
+);
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -396,7 +410,8 @@ export class ChatServer {
     this.#now = Date.now();
     if (!c.heard) {
       c.heard = true;
-      if (!this.#options.tls && opensTls(chunk)) return this.#notTls(c);
+      if (!this.#options.tls && opensTls(chunk)) return this.#wrongProtocol(c, "TLS", NOT_CHAT_TLS);
+      if (opensHttp(chunk)) return this.#wrongProtocol(c, "HTTP", NOT_CHAT_HTTP);
     }
     if (c.stage === "in") this.#lobby.letIn(c);
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
@@ -420,12 +435,13 @@ export class ChatServer {
     this.hub.handle(c, parseInput(text));
   }
 
-  /** A TLS client on a plain port: its handshake is not chat. Closed, and if already in, it leaves. */
-  #notTls(c: Connection): void {
-    this.#log.debug(`${c.address}: speaks TLS to a plain-text port; closed`);
+  /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */
+  #wrongProtocol(c: Connection, protocol: string, reply: Uint8Array): void {
+    this.#log.debug(`${c.address}: speaks ${protocol}; closed`);
     c.ended = "login";
     this.#leave(c); // unannounced if it was still in the lobby
-    c.outbox.terminate();
+    c.outbox.send(reply);
+    c.outbox.end();
   }
 
   #tooLong(c: Connection): void {

@@ -129,3 +129,30 @@ test("the sender of a finished input still gets its own last lines before the se
   await bob.until(said(bob.name, text));
   await bob.closed;
 });
+
+test("a web request is answered 400 and closed, and never said in the room or kept in its history", async () => {
+  const alice = await join(server.port);
+  const browser = await dial(server.port);
+  browser.send("GET /index.html HTTP/1.1\r\nHost: chat.example\r\nUser-Agent: probe\r\n\r\n");
+  await browser.until(/^HTTP\/1\.1 400 Bad Request$/);
+  await browser.until(/^This is a chat server, not a web server: join with chat connect HOST:PORT, nc or telnet\.$/);
+  await browser.closed;
+  const marker = unique("after-web");
+  alice.say(marker);
+  await alice.until(said(alice.name, marker));
+  expect(alice.lines.all.filter((l) => /GET|Host:|User-Agent/.test(l))).toEqual([]);
+  const newcomer = await join(server.port);
+  newcomer.say(marker);
+  await newcomer.until(said(newcomer.name, marker));
+  expect(newcomer.lines.all.filter((l) => /GET|Host:|User-Agent/.test(l))).toEqual([]);
+});
+
+test("a line that only looks like the start of a web request is chat", async () => {
+  const alice = await join(server.port);
+  const bob = await dial(server.port);
+  await bob.until(/^You are /);
+  bob.say("GET this: HTTP is old");
+  bob.say("GET / HTTP/1.1");
+  await alice.until(/: GET this: HTTP is old$/);
+  await alice.until(/: GET \/ HTTP\/1\.1$/); // not its first words: it has already spoken
+});
