@@ -46,7 +46,7 @@ export interface Room {
   serverClosed: Promise<Error | undefined>;
   /** Keeps piped input from running too far ahead of the room's echo. */
   pacer: Pacer;
-  /** Why the server would not let us in, if it said so late (a slow answer to the password). */
+  /** Why the server would not let us in: a password refused late, or a full or closing server. */
   refusal(): string | undefined;
 }
 
@@ -124,7 +124,7 @@ export async function joinRoom(
   } else if (options.name) {
     await link.write(encodeLine(`/nick ${options.name}`));
   }
-  return { link, session, serverClosed, pacer, refusal: () => refused };
+  return { link, session, serverClosed, pacer, refusal: () => refused ?? session?.turnedAway };
 }
 
 /** Runs until input ends (0), the user quits (0) or the connection is lost (1). */

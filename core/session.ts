@@ -27,6 +27,8 @@ export class Session {
   #trying?: string;
   #tries = 0;
   #settle!: () => void;
+  #heardPlain = false;
+  #turnedAway?: string;
 
   constructor(wanted: string | undefined, send: (line: string) => void, handlers: SessionHandlers) {
     this.#wanted = wanted;
@@ -41,9 +43,21 @@ export class Session {
     if (this.#wanted) this.#claim(this.#wanted);
   }
 
-  /** A line from the server. Lines before the first JSON one are the plain welcome, already repeated in JSON. */
+  /**
+   * Why the server closed without letting us in (`server is full`, `server shutting down`, …):
+   * its first line, when that was a notice rather than the welcome.
+   */
+  get turnedAway(): string | undefined {
+    return this.name === undefined ? this.#turnedAway : undefined;
+  }
+
+  /** A line from the server. Lines before the first JSON one are the plain welcome, already repeated in JSON, or a refusal. */
   line(text: string): void {
-    if (text.charCodeAt(0) !== 0x7b /* { */) return;
+    if (text.charCodeAt(0) !== 0x7b /* { */) {
+      if (!this.#heardPlain && text.startsWith("* ")) this.#turnedAway = text.slice(2);
+      this.#heardPlain = true;
+      return;
+    }
     let event: Timed;
     try {
       event = JSON.parse(text) as Timed;

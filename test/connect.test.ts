@@ -125,6 +125,17 @@ test("a server that shuts down: its goodbye is printed, exit 1", async () => {
   expect(await client.exited).toBe(1);
 });
 
+for (const mode of [[], ["--json"]]) {
+  test(`a full server: chat connect ${mode.join(" ")} says why on stderr, prints nothing, exit 1`.replace("  ", " "), async () => {
+    await using full = await serve(["--max-clients", "1"]);
+    await join(full.port);
+    const { stdout, stderr, code } = await sh(`echo hi | "$CHAT" connect 127.0.0.1:${full.port} ${mode.join(" ")}`);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("chat: server is full\n");
+  });
+}
+
 for (const [args, message] of [
   [["connect", "host:99999"], /^chat: bad address "host:99999": port must be a number/],
   [["connect", "[::1"], /^chat: bad address/],
