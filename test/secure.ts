@@ -77,9 +77,9 @@ export async function dialTls(port: number, ca: string): Promise<TlsPeer> {
 }
 
 /** A plain TCP client whose address is `from` (any 127.x.y.z works on Linux loopback): to be told apart from 127.0.0.1. */
-export function dialFrom(port: number, from: string) {
+export function dialFrom(port: number, from: string, host = "127.0.0.1") {
   const lines = new Lines();
-  const socket = connect({ host: "127.0.0.1", port, localAddress: from });
+  const socket = connect({ host, port, localAddress: from });
   const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
   socket.on("data", (bytes: Buffer) => lines.push(bytes));
   socket.on("close", () => lines.end());
