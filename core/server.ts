@@ -16,6 +16,7 @@ import { Moderation } from "./moderation.ts";
 import { Outbox, type OutboxOptions, type Writable } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
 import { cleanText, isBlank } from "./sanitize.ts";
+import { HTTP_REPLY, opensHttp, opensTls, TLS_REPLY } from "./sniff.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
 import { Turn } from "./turn.ts";
 
@@ -139,25 +140,6 @@ class Connection implements Member, Writable {
 
 const encoder = new TextEncoder();
 const encodeText = (text: string) => encoder.encode(text);
-
-/** Whether a connection's first bytes are a TLS handshake record (0x16, version 3.x): no one types those. */
-function opensTls(chunk: Uint8Array): boolean {
-  return chunk.length >= 2 && chunk[0] === 0x16 && chunk[1] === 0x03;
-}
-/** A TLS client cannot read it, but plain text first tells it the port does not speak TLS (rather than a bare close). */
-const NOT_CHAT_TLS = encoder.encode("* this port speaks plain text, not TLS\n");
-
-const HTTP_REQUEST = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d(\.\d)?\r?\n/;
-/** Whether a connection opens with an HTTP request line: a browser or a scanner, not someone chatting. */
-function opensHttp(chunk: Uint8Array): boolean {
-  const head = chunk.subarray(0, 512);
-  return head.length >= 16 && head[0]! >= 0x41 && head[0]! <= 0x5a && HTTP_REQUEST.test(latin1.decode(head));
-}
-const latin1 = new TextDecoder("latin1");
-const NOT_CHAT_HTTP = encoder.encode(
-  "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" +
-    "This is a chat server, not a web server: join with chat connect HOST:PORT, nc or telnet.\r\n",
-);
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -410,8 +392,8 @@ export class ChatServer {
     this.#now = Date.now();
     if (!c.heard) {
       c.heard = true;
-      if (!this.#options.tls && opensTls(chunk)) return this.#wrongProtocol(c, "TLS", NOT_CHAT_TLS);
-      if (opensHttp(chunk)) return this.#wrongProtocol(c, "HTTP", NOT_CHAT_HTTP);
+      if (!this.#options.tls && opensTls(chunk)) return this.#wrongProtocol(c, "TLS", TLS_REPLY);
+      if (opensHttp(chunk)) return this.#wrongProtocol(c, "HTTP", HTTP_REPLY);
     }
     if (c.stage === "in") this.#lobby.letIn(c);
     c.reader.push(chunk, (line) => this.#line(c, line), () => this.#tooLong(c));
