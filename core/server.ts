@@ -335,7 +335,7 @@ export class ChatServer {
   /** Past the handshake: the password, if the room has one. */
   #admit(c: Connection): void {
     const password = this.#options.password;
-    if (!password) return this.#enter(c, []);
+    if (!password) return this.#enter(c);
     c.stage = "password";
     c.login = new Login(password, this.#options.loginPauseMs ?? LOGIN_PAUSE_MS, {
       ask: () => c.outbox.send(encodeLine(`* ${NOTICE.password}`)),
@@ -352,7 +352,12 @@ export class ChatServer {
     c.login.start();
   }
 
-  #enter(c: Connection, after: string[]): void {
+  /**
+   * Into the room. Without a password a newcomer waits its turn in the lobby; one that answered
+   * the password has spoken, so it comes in at once, like one that speaks in the lobby, and then
+   * `after`, the lines that came behind its answer, are said.
+   */
+  #enter(c: Connection, after?: string[]): void {
     clearTimeout(c.loginTimer);
     c.login = undefined;
     // A ban given while this one was typing its password counts too.
@@ -364,10 +369,8 @@ export class ChatServer {
     c.stage = "in";
     c.lastLine = Date.now();
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
-    this.#lobby.add(c);
-    if (after.length === 0 && !c.inputEnded) return;
-    // It has already spoken (lines after the password, or its end): in at once, then those lines.
-    this.#lobby.letIn(c);
+    if (!after) return this.#lobby.add(c);
+    this.#join(c);
     for (const line of after) this.#line(c, encodeText(line));
     if (c.inputEnded) this.#leaveNow(c);
   }
@@ -402,8 +405,6 @@ export class ChatServer {
   #line(c: Connection, bytes: Uint8Array): void {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
     if (c.stage === "password") return c.login?.answer(decodeLine(bytes));
-    // Admitted by a password earlier in this chunk: it has spoken, so it is in the room at once.
-    this.#lobby.letIn(c);
     const text = cleanText(decodeLine(bytes));
     if (isBlank(text)) return;
     this.metrics.linesIn++;
