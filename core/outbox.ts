@@ -119,10 +119,7 @@ export class Outbox implements Reader {
       if (this.queued > this.#options.maxQueue) this.#overflow();
       return;
     }
-    if (!this.#dirty && this.queued > 0) {
-      this.#dirty = true;
-      this.#turn.schedule(this);
-    }
+    this.#schedule();
   }
 
   /** Writes what is queued: once per turn, and again on drain. */
@@ -138,9 +135,7 @@ export class Outbox implements Reader {
   /** The socket can take more: write from where it stopped, with the rest of this turn's writes. */
   drained(): void {
     this.#blocked = false;
-    if (this.#dirty || this.#state === "closed") return;
-    this.#dirty = true;
-    this.#turn.schedule(this);
+    if (this.#state !== "closed") this.#schedule();
   }
 
   /** Sends what is queued, then closes: FIN, and a reset if the peer has not closed within the linger time. */
@@ -173,13 +168,14 @@ export class Outbox implements Reader {
       let length: number;
       const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
       const streamEnd = piece ? piece.after : this.#streamEnd;
-      if (waiting <= GATHER_AT_MOST && !(piece === undefined && this.#oneSegment(streamEnd))) {
+      // Where the waiting part of the stream starts, if any does: one lookup per write.
+      const at = this.#position < streamEnd ? this.#channel!.segmentAt(this.#position) : undefined;
+      if (waiting <= GATHER_AT_MOST && (piece !== undefined || at!.end < streamEnd)) {
         // Stream and pieces, or stream across segments: one copy, one write.
         data = this.#gather(waiting);
         start = 0;
         length = waiting;
-      } else if (this.#position < streamEnd) {
-        const at = this.#channel!.segmentAt(this.#position);
+      } else if (at) {
         data = at.segment;
         start = at.offset;
         length = Math.min(streamEnd, at.end) - this.#position;
@@ -199,9 +195,11 @@ export class Outbox implements Reader {
     }
   }
 
-  /** Whether the stream from position to end lies in one segment. */
-  #oneSegment(end: number): boolean {
-    return this.#position >= end || this.#channel!.segmentAt(this.#position).end >= end;
+  /** Written when the turn ends. */
+  #schedule(): void {
+    if (this.#dirty) return;
+    this.#dirty = true;
+    this.#turn.schedule(this);
   }
 
   /** The next n waiting bytes, in order, in the turn's scratch buffer. */
@@ -212,7 +210,7 @@ export class Outbox implements Reader {
     let filled = 0;
     for (let i = this.#first; filled < n; i++) {
       const piece = this.#pieces[i];
-      const streamEnd = piece ? piece.after : this.#channel ? this.#streamEnd : position;
+      const streamEnd = piece ? piece.after : this.#streamEnd;
       if (position < streamEnd) {
         this.#channel!.copy(position, streamEnd, out, filled);
         filled += streamEnd - position;
@@ -230,7 +228,7 @@ export class Outbox implements Reader {
   #advance(n: number): void {
     while (n > 0) {
       const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
-      const streamEnd = piece ? piece.after : this.#channel ? this.#streamEnd : this.#position;
+      const streamEnd = piece ? piece.after : this.#streamEnd;
       if (this.#position < streamEnd) {
         const step = Math.min(n, streamEnd - this.#position);
         this.#position += step;
@@ -266,19 +264,22 @@ export class Outbox implements Reader {
     if (this.#position >= this.#stop) return this.#detach();
     channel.leaving.add(this);
     // The channel writes only the readers it still has: this one goes on its own.
-    if (!this.#dirty) {
-      this.#dirty = true;
-      this.#turn.schedule(this);
-    }
+    this.#schedule();
   }
 
   /** Everything wanted from the channel is written: let go of it. */
   #detach(): void {
+    this.#forgetChannel();
+    for (let i = this.#first; i < this.#pieces.length; i++) this.#pieces[i]!.after = 0;
+  }
+
+  /** No channel: no position in one, and no place among its readers. */
+  #forgetChannel(): void {
+    this.#channel?.readers.delete(this);
     this.#channel?.leaving.delete(this);
     this.#channel = undefined;
     this.#stop = Infinity;
     this.#position = 0;
-    for (let i = this.#first; i < this.#pieces.length; i++) this.#pieces[i]!.after = 0;
   }
 
   /** Stops reading the channel at once, for another: the part of its stream still waiting is copied out, in order, as pieces. */
@@ -286,12 +287,9 @@ export class Outbox implements Reader {
     const channel = this.#channel;
     if (!channel) return;
     const end = this.#streamEnd;
-    channel.readers.delete(this);
-    channel.leaving.delete(this);
-    this.#channel = undefined;
-    this.#stop = Infinity;
-    const pieces: Piece[] = [];
     let position = this.#position;
+    this.#forgetChannel();
+    const pieces: Piece[] = [];
     const copyTo = (end: number) => {
       if (position >= end) return;
       const bytes = new Uint8Array(end - position);
@@ -309,11 +307,7 @@ export class Outbox implements Reader {
     this.#pieces = pieces;
     this.#first = 0;
     this.#offset = 0;
-    this.#position = 0;
-    if (pieces.length > 0 && !this.#dirty) {
-      this.#dirty = true;
-      this.#turn.schedule(this);
-    }
+    if (pieces.length > 0) this.#schedule();
   }
 
   #shutdown(): void {
@@ -331,10 +325,7 @@ export class Outbox implements Reader {
 
   #drop(): void {
     this.#state = "closed";
-    this.#channel?.readers.delete(this);
-    this.#channel?.leaving.delete(this);
-    this.#channel = undefined;
-    this.#stop = Infinity;
+    this.#forgetChannel();
     this.#pieces = [];
     this.#first = 0;
     this.#offset = 0;

@@ -32,6 +32,12 @@ export class Turn {
   #late = 0;
   #lastFlush = 0;
   #held = false;
+  readonly #now: () => number;
+
+  /** now: the clock in milliseconds (a test may give one that does not move). */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
 
   /** Nothing is waiting to be written. */
   get idle(): boolean {
@@ -60,7 +66,7 @@ export class Turn {
   }
 
   readonly #end = (): void => {
-    const start = performance.now();
+    const start = this.#now();
     if (!this.#held && this.#dirty.length === 0 && start - this.#lastFlush < COALESCE_MS) {
       let fresh = 0;
       for (const channel of this.#channels) fresh += channel.fresh;
@@ -74,7 +80,7 @@ export class Turn {
     let count = 0;
     const later: Flushable[] = [];
     const write = (outbox: Flushable): void => {
-      if (later.length === 0 && (++count % CLOCK_EVERY !== 0 || performance.now() - start < BUDGET_MS)) outbox.flush();
+      if (later.length === 0 && (++count % CLOCK_EVERY !== 0 || this.#now() - start < BUDGET_MS)) outbox.flush();
       else later.push(outbox);
     };
     // Outboxes left over from the last turn come first; a flush may queue more (a goodbye).
@@ -91,7 +97,7 @@ export class Turn {
     }
     this.#dirty = later;
     this.#late = later.length;
-    this.#lastFlush = performance.now();
+    this.#lastFlush = this.#now();
     this.#scheduled = this.#dirty.length > 0 || this.#channels.length > 0;
     if (this.#scheduled) setImmediate(this.#end);
   };

@@ -47,8 +47,8 @@ class FakeSocket implements Writable {
   }
 }
 
-function room(n: number, maxQueue = 1 << 20) {
-  const turn = new Turn();
+function room(n: number, maxQueue = 1 << 20, now?: () => number) {
+  const turn = new Turn(now);
   const channel = new Channel(turn);
   const peers = Array.from({ length: n }, () => {
     const socket = new FakeSocket();
@@ -61,12 +61,14 @@ function room(n: number, maxQueue = 1 << 20) {
 }
 
 test("lines broadcast in one turn reach each outbox in one write, from the same bytes, in order", async () => {
-  const { channel, peers } = room(3);
+  const { turn, channel, peers } = room(3);
   for (const line of ["a\n", "bb\n", "ccc\n"]) channel.append(enc(line));
   expect(peers[0]!.socket.writes).toEqual([]);
   await nextTurn();
   for (const { socket } of peers) expect(socket.writes).toEqual(["a\nbb\nccc\n"]);
+  // The channel's own segment, not a copy in the turn's scratch buffer (which every outbox shares too).
   expect(peers[1]!.socket.buffers[0]).toBe(peers[0]!.socket.buffers[0]!);
+  expect(peers[0]!.socket.buffers[0]).not.toBe(turn.scratch(1));
 });
 
 test("lines sent to one member alone keep their place among the broadcasts", async () => {
@@ -123,6 +125,7 @@ test("members leaving one after another each keep what came before they left, wr
   }
   // Nothing was copied per member: every write came from the channel's one segment.
   const segment = peers[0]!.socket.buffers[0]!;
+  expect(segment).not.toBe(turn.scratch(1));
   for (const { socket } of peers.filter((_, i) => i !== 7)) expect(socket.buffers.every((b) => b === segment)).toBe(true);
   const slow = peers[7]!;
   expect(slow.socket.text).toBe(said.slice(0, 8).join("").slice(0, 5));
@@ -179,7 +182,7 @@ test("a reader past its cap is closed once and takes nothing more; the others go
   expect(stuck!.outbox.queued).toBe(0);
   channel.append(enc("later\n"));
   await flushed(turn);
-  expect(other!.socket.text.split("\n").length).toBe(22);
+  expect(other!.socket.text).toBe(`${Array.from({ length: 20 }, (_, i) => `line number ${i}\n`).join("")}later\n`);
   expect(stuck!.overflows.count).toBe(1);
 });
 
@@ -225,14 +228,18 @@ test("end() sends what is queued, then FIN; a peer that never reads is reset aft
   expect(a!.socket.shut).toBe(true);
   b!.socket.room = 2;
   b!.outbox.send(enc("bye\n"));
+  const ended = performance.now();
   b!.outbox.end();
   expect(b!.socket.shut).toBe(false);
-  await b!.socket.terminated; // after the 50 ms linger
+  expect(b!.socket.killed).toBe(false);
+  await b!.socket.terminated;
+  expect(performance.now() - ended).toBeGreaterThanOrEqual(45); // the 50 ms linger, not at once
   expect(b!.socket.text).toBe("ev");
+  expect(b!.outbox.queued).toBe(0);
 });
 
 test("a trickle of lines right after a flush waits a moment and goes out together", async () => {
-  const { turn, channel, peers } = room(1);
+  const { turn, channel, peers } = room(1, undefined, () => 1000); // a clock that stands still: every turn is right after the first flush
   channel.append(enc("first\n"));
   await nextTurn();
   channel.append(enc("second\n"));
