@@ -126,6 +126,11 @@ class Connection implements Member, Writable {
     this.socket.terminate();
   }
 
+  /** A notice for this connection alone before it is in the room (`* password:`, `* server is full`). */
+  notice(text: string): void {
+    this.outbox.send(encodeLine(`* ${text}`));
+  }
+
   send(bytes: Uint8Array): void {
     this.metrics.deliveries++;
     this.outbox.send(bytes);
@@ -137,9 +142,6 @@ class Connection implements Member, Writable {
     this.outbox.end();
   }
 }
-
-const encoder = new TextEncoder();
-const encodeText = (text: string) => encoder.encode(text);
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -315,7 +317,7 @@ export class ChatServer {
 
   #goodbye(c: Connection, refusal: Refusal): void {
     const notice = { full: NOTICE.serverFull, "shutting down": NOTICE.shuttingDown, banned: NOTICE.banned, denied: "" }[refusal];
-    c.outbox.send(encodeLine(`* ${notice}`));
+    c.notice(notice);
     c.outbox.end();
   }
 
@@ -338,10 +340,10 @@ export class ChatServer {
     if (!password) return this.#enter(c);
     c.stage = "password";
     c.login = new Login(password, this.#options.loginPauseMs ?? LOGIN_PAUSE_MS, {
-      ask: () => c.outbox.send(encodeLine(`* ${NOTICE.password}`)),
+      ask: () => c.notice(NOTICE.password),
       refuse: (last) => {
         this.#log.debug(`${c.address}: wrong password`);
-        c.outbox.send(encodeLine(`* ${NOTICE.wrongPassword}`));
+        c.notice(NOTICE.wrongPassword);
         if (!last) return;
         c.ended = "login";
         c.outbox.end();
@@ -362,16 +364,15 @@ export class ChatServer {
     c.login = undefined;
     // A ban given while this one was typing its password counts too.
     if (this.#moderation.bans.find(c.parsedIp, Date.now())) {
-      c.outbox.send(encodeLine(`* ${NOTICE.banned}`));
       c.ended = "banned";
-      return c.outbox.end();
+      return this.#goodbye(c, "banned");
     }
     c.stage = "in";
     c.lastLine = Date.now();
     if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
     if (!after) return this.#lobby.add(c);
     this.#join(c);
-    for (const line of after) this.#line(c, encodeText(line));
+    for (const line of after) this.#said(c, line);
     if (c.inputEnded) this.#leaveNow(c);
   }
 
@@ -405,7 +406,13 @@ export class ChatServer {
   #line(c: Connection, bytes: Uint8Array): void {
     if (!c.outbox.open) return; // /quit or an overflow earlier in this chunk
     if (c.stage === "password") return c.login?.answer(decodeLine(bytes));
-    const text = cleanText(decodeLine(bytes));
+    this.#said(c, decodeLine(bytes));
+  }
+
+  /** A line said in the room, as received: cleaned, counted, rate-limited, then to the hub. */
+  #said(c: Connection, received: string): void {
+    if (!c.outbox.open) return;
+    const text = cleanText(received);
     if (isBlank(text)) return;
     this.metrics.linesIn++;
     c.lastLine = this.#now;
@@ -447,8 +454,8 @@ export class ChatServer {
   }
 
   /** Leaves, and gets what was queued for it before the close. */
-  #leaveNow(c: Connection): void {
-    this.#leave(c);
+  #leaveNow(c: Connection, reason?: "idle"): void {
+    this.#leave(c, reason);
     c.outbox.end();
   }
 
@@ -493,8 +500,7 @@ export class ChatServer {
     const before = Date.now() - this.#options.idleMs;
     for (const c of this.#connections) {
       if (c.stage !== "in" || c.lastLine > before) continue;
-      this.#leave(c, "idle");
-      c.outbox.end();
+      this.#leaveNow(c, "idle");
     }
   }
 }
