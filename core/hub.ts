@@ -220,9 +220,9 @@ export class Hub {
   }
 
   #say(person: Person, type: "message" | "me", text: string): void {
-    const ts = this.#now();
-    this.#history.add({ type, from: person.name, text, ts });
-    this.#broadcast({ type, from: person.name, text }, ts);
+    const said = { type, from: person.name, text, ts: this.#now() };
+    this.#history.add(said);
+    this.#broadcast(said, said.ts); // one object for both: its JSON is the same with ts inside
   }
 
   #rename(member: Member, person: Person, name: string): void {
