@@ -54,7 +54,7 @@ export class Channel {
     if (!this.#fresh) {
       this.#fresh = true;
       this.#turnStart = this.#head;
-      this.#turn.schedule(this);
+      this.#turn.scheduleChannel(this);
     }
     let from = 0;
     while (from < bytes.length) {

@@ -49,14 +49,22 @@ export class Turn {
     return this.#late > 0;
   }
 
-  /** Writes the outbox, or every reader of the channel, when this turn ends. */
-  schedule(what: Flushable | Channel): void {
-    if ("readers" in what) this.#channels.push(what);
-    else this.#dirty.push(what);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#end);
-    }
+  /** Writes the outbox when this turn ends. */
+  schedule(outbox: Flushable): void {
+    this.#dirty.push(outbox);
+    this.#wake();
+  }
+
+  /** Writes every reader of the channel when this turn ends. */
+  scheduleChannel(channel: Channel): void {
+    this.#channels.push(channel);
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#end);
   }
 
   /** A buffer of at least n bytes, reused: valid until the next call. */
