@@ -8,7 +8,8 @@ const ESCAPE_SEQUENCE =
 // C0 but tab, DEL, C1, the bidi marks, embeddings, overrides and isolates, and the
 // Unicode line and paragraph separators.
 const FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const HAS_FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** The same class without /g, whose test() would keep its place between calls. */
+const HAS_FORBIDDEN = new RegExp(FORBIDDEN.source);
 
 /** Text without escape sequences or control characters. Already-clean text is returned as is. */
 export function cleanText(text: string): string {

@@ -81,7 +81,7 @@ class Connection implements Member, Writable {
   readonly reader: LineReader;
   bucket?: TokenBucket;
   warnedSlow = false;
-  lastLine = Date.now();
+  lastLine = 0; // set when it comes in: --idle counts from then
   stage: Stage = "out";
   /** Counted in the per-IP and total limits. */
   counted = false;
@@ -297,7 +297,7 @@ export class ChatServer {
   #refusal(c: Connection): Refusal | undefined {
     if (this.#stopping) return "shutting down";
     if (this.#options.access && !this.#options.access.permits(c.parsedIp)) return "denied";
-    if (this.#moderation.bans.find(c.parsedIp, Date.now())) return "banned";
+    if (this.#moderation.bans.find(c.parsedIp, this.#now)) return "banned";
     const { maxClients, maxPerIp } = this.#options;
     if (maxClients > 0 && this.#counted >= maxClients) return "full";
     if (maxPerIp > 0 && (this.#perIp.get(c.ip) ?? 0) >= maxPerIp) return "full";
@@ -363,13 +363,14 @@ export class ChatServer {
     clearTimeout(c.loginTimer);
     c.login = undefined;
     // A ban given while this one was typing its password counts too.
-    if (this.#moderation.bans.find(c.parsedIp, Date.now())) {
+    const now = Date.now();
+    if (this.#moderation.bans.find(c.parsedIp, now)) {
       c.ended = "banned";
       return this.#goodbye(c, "banned");
     }
     c.stage = "in";
-    c.lastLine = Date.now();
-    if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, Date.now());
+    c.lastLine = now;
+    if (this.#options.rate > 0) c.bucket = new TokenBucket(this.#options.rate, this.#options.burst, now);
     if (!after) return this.#lobby.add(c);
     this.#join(c);
     for (const line of after) this.#said(c, line);
