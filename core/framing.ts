@@ -21,9 +21,9 @@ export class LineReader {
     this.#maxLine = maxLine;
   }
 
-  /** True while the end of a line is awaited: bytes were received since the last `\n`. */
-  get midLine(): boolean {
-    return this.#partialLength > 0 || this.#skipping;
+  /** Bytes of memory held for a half line: at most about maxLine, whatever arrives. */
+  get held(): number {
+    return this.#partial.length;
   }
 
   /** Calls onLine for every complete line in chunk (a view valid only during the call), onTooLong once per overlong line. */
