@@ -4,7 +4,7 @@ import { runTerminal } from "../core/terminal.ts";
 import { parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
 import type { TlsTrust } from "../core/tls.ts";
-import { readSecret } from "./shared.ts";
+import { readFlagFile, readSecret } from "./shared.ts";
 
 export const connectArgs = {
   address: { type: "positional", required: false, description: "HOST[:PORT] of the room (default localhost:8000) [CHAT_ADDRESS]", valueHint: "HOST[:PORT]" },
@@ -45,11 +45,7 @@ async function trust(args: Record<string, unknown>, env: typeof process.env): Pr
   if (caFile && insecure) throw usageError("--ca and --insecure cannot be used together");
   if (insecure) process.stderr.write("chat: warning: --insecure: the server's certificate is not checked; anyone on the path can read and change the conversation\n");
   if (!caFile) return { insecure };
-  try {
-    return { ca: await Bun.file(caFile).text(), caFile };
-  } catch {
-    throw usageError(`cannot read --ca file ${caFile}`);
-  }
+  return { ca: await readFlagFile(caFile, "--ca"), caFile };
 }
 
 export default defineCommand({

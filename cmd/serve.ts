@@ -22,7 +22,7 @@ import {
 import { ChatServer, type Log, type ServerOptions } from "../core/server.ts";
 import { loadBans, saveBans } from "../core/state.ts";
 import type { TlsFiles } from "../core/tls.ts";
-import { createLog, readSecret, sharedArgs } from "./shared.ts";
+import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
 
 const option = (description: string, valueHint: string) => ({ type: "string", description, valueHint }) as const;
 
@@ -125,24 +125,13 @@ function openState(file: string | undefined, log: Log): [Ban[], (bans: readonly 
 async function readTls(certFile: string | undefined, keyFile: string | undefined): Promise<TlsFiles | undefined> {
   if (!certFile && !keyFile) return undefined;
   if (!certFile || !keyFile) throw usageError("--tls-cert and --tls-key go together");
-  const read = async (file: string, flag: string) => {
-    try {
-      return await Bun.file(file).text();
-    } catch {
-      throw usageError(`cannot read ${flag} file ${file}`);
-    }
-  };
-  return { cert: await read(certFile, "--tls-cert"), key: await read(keyFile, "--tls-key"), certFile, keyFile };
+  return { cert: await readFlagFile(certFile, "--tls-cert"), key: await readFlagFile(keyFile, "--tls-key"), certFile, keyFile };
 }
 
 async function readMotd(file: string | undefined): Promise<string[]> {
   if (!file) return [];
-  try {
-    const text = await Bun.file(file).text();
-    return text.split(/\r?\n/).filter((line, i, all) => line !== "" || i < all.length - 1);
-  } catch {
-    throw usageError(`cannot read --motd file ${file}`);
-  }
+  const text = await readFlagFile(file, "--motd");
+  return text.split(/\r?\n/).filter((line, i, all) => line !== "" || i < all.length - 1);
 }
 
 export default defineCommand({

@@ -1,4 +1,4 @@
-// What the commands share: the server's logger with its --log-level and --log-format, and reading a secret from a file or a variable.
+// What the commands share: the server's logger with its --log-level and --log-format, and reading files and secrets named by flags.
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola/core";
 import { usageError } from "../core/errors.ts";
 import { pick } from "../core/options.ts";
@@ -61,12 +61,17 @@ export function createLog(args: Record<string, unknown>): ConsolaInstance {
 export async function readSecret(file: string | undefined, flag: string, fromEnv: string | undefined): Promise<string | undefined> {
   let secret = fromEnv === "" ? undefined : fromEnv;
   if (file !== undefined) {
-    try {
-      secret = (await Bun.file(file).text()).replace(/\r?\n$/, "");
-    } catch {
-      throw usageError(`cannot read ${flag} file ${file}`);
-    }
+    secret = (await readFlagFile(file, flag)).replace(/\r?\n$/, "");
     if (secret === "") throw usageError(`the ${flag} file ${file} is empty`);
   }
   return secret;
+}
+
+/** The text of a file named by a flag; one that cannot be read is a usage error naming the flag. */
+export async function readFlagFile(file: string, flag: string): Promise<string> {
+  try {
+    return await Bun.file(file).text();
+  } catch {
+    throw usageError(`cannot read ${flag} file ${file}`);
+  }
 }
