@@ -1,13 +1,13 @@
 import { defineCommand } from "citty";
 import { runPipe, type ClientMode, type Output } from "../core/client.ts";
 import { runTerminal } from "../core/terminal.ts";
-import { parseAddress, pick, pickBoolean } from "../core/options.ts";
+import { DEFAULT_PORT, parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
 import type { TlsTrust } from "../core/tls.ts";
 import { readFlagFile, readSecret } from "./shared.ts";
 
 export const connectArgs = {
-  address: { type: "positional", required: false, description: "HOST[:PORT] of the room (default localhost:8000) [CHAT_ADDRESS]", valueHint: "HOST[:PORT]" },
+  address: { type: "positional", required: false, description: `HOST[:PORT] of the room (default localhost:${DEFAULT_PORT}) [CHAT_ADDRESS]`, valueHint: "HOST[:PORT]" },
   name: { type: "string", description: "your name in the room (default: your login name) [CHAT_NAME]", valueHint: "NAME" },
   raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },
   json: { type: "boolean", description: "print one JSON event per line, for programs [CHAT_JSON]" },

@@ -7,6 +7,7 @@ import { LANGS, wordsFor, type Lang } from "../core/messages.ts";
 import { serveMetrics } from "../core/monitor.ts";
 import { Moderation } from "../core/moderation.ts";
 import {
+  DEFAULT_PORT,
   parseAddress,
   parseCount,
   parseDuration,
@@ -28,7 +29,7 @@ const option = (description: string, valueHint: string) => ({ type: "string", de
 
 export const serveArgs = {
   host: option("address to listen on (default 0.0.0.0) [CHAT_HOST]", "HOST"),
-  port: option("port to listen on, 0 for any free port (default 8000) [CHAT_PORT]", "PORT"),
+  port: option(`port to listen on, 0 for any free port (default ${DEFAULT_PORT}) [CHAT_PORT]`, "PORT"),
   lang: option("language of the room's words: en or zh (default en) [CHAT_LANG]", "LANG"),
   anonymous: { type: "boolean", description: "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]" },
   history: option("chat lines replayed to a newcomer, 0 = off (default 20) [CHAT_HISTORY]", "N"),
@@ -61,7 +62,7 @@ export function serveOptions(args: Record<string, unknown>, env: Env): Omit<Serv
   if (maxLine < 1) throw usageError("bad --max-line: must be at least 1 byte");
   return {
     host: get("host") ?? "0.0.0.0",
-    port: parsePort(get("port") ?? "8000"),
+    port: parsePort(get("port") ?? String(DEFAULT_PORT)),
     words: wordsFor(lang as Lang),
     anonymous: pickBoolean(args, env, "anonymous"),
     history: parseCount(get("history") ?? "20", "--history"),
