@@ -6,7 +6,7 @@ import { usageError } from "../core/errors.ts";
 import type { TlsTrust } from "../core/tls.ts";
 import { readFlagFile, readSecret } from "./shared.ts";
 
-export const connectArgs = {
+const connectArgs = {
   address: { type: "positional", required: false, description: `HOST[:PORT] of the room (default localhost:${DEFAULT_PORT}) [CHAT_ADDRESS]`, valueHint: "HOST[:PORT]" },
   name: { type: "string", description: "your name in the room (default: your login name) [CHAT_NAME]", valueHint: "NAME" },
   raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },

@@ -27,7 +27,7 @@ import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
 
 const option = (description: string, valueHint: string) => ({ type: "string", description, valueHint }) as const;
 
-export const serveArgs = {
+const serveArgs = {
   host: option("address to listen on (default 0.0.0.0) [CHAT_HOST]", "HOST"),
   port: option(`port to listen on, 0 for any free port (default ${DEFAULT_PORT}) [CHAT_PORT]`, "PORT"),
   lang: option("language of the room's words: en or zh (default en) [CHAT_LANG]", "LANG"),
@@ -54,7 +54,7 @@ export const serveArgs = {
 } as const;
 
 /** Flags, then CHAT_* variables, then defaults. */
-export function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptions, "motd"> & { motdFile?: string } {
+function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptions, "motd"> & { motdFile?: string } {
   const get = (flag: string) => pick(args, env, flag);
   const lang = get("lang") ?? "en";
   if (!LANGS.includes(lang as Lang)) throw usageError(`bad --lang: expected ${LANGS.join(" or ")}, not "${lang}"`);

@@ -3,7 +3,7 @@ import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObje
 import { usageError } from "../core/errors.ts";
 import { pick } from "../core/options.ts";
 
-export const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
+const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
 type LogLevel = keyof typeof LOG_LEVELS;
 
 export const sharedArgs = {
