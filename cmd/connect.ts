@@ -35,6 +35,10 @@ function stdoutSink(): Output {
   };
 }
 
+function warn(message: string): void {
+  process.stderr.write(`chat: ${message}\n`);
+}
+
 async function trust(args: Record<string, unknown>, env: typeof process.env): Promise<TlsTrust | undefined> {
   const caFile = pick(args, env, "ca");
   const insecure = pickBoolean(args, env, "insecure");
@@ -43,7 +47,7 @@ async function trust(args: Record<string, unknown>, env: typeof process.env): Pr
     return undefined;
   }
   if (caFile && insecure) throw usageError("--ca and --insecure cannot be used together");
-  if (insecure) process.stderr.write("chat: warning: --insecure: the server's certificate is not checked; anyone on the path can read and change the conversation\n");
+  if (insecure) warn("warning: --insecure: the server's certificate is not checked; anyone on the path can read and change the conversation");
   if (!caFile) return { insecure };
   return { ca: await readFlagFile(caFile, "--ca"), caFile };
 }
@@ -66,7 +70,7 @@ export default defineCommand({
       host,
       port,
       name: pick(args, env, "name") ?? loginName(),
-      warn: (message: string) => process.stderr.write(`chat: ${message}\n`),
+      warn,
     };
     // A person at a terminal gets the prompt; anything else gets lines.
     const interactive = mode === "plain" && process.stdin.isTTY === true && process.stdout.isTTY === true;
