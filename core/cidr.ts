@@ -95,6 +95,11 @@ export function parseCidr(text: string): Cidr | undefined {
   return { version, base: value & mask(version, prefix), prefix };
 }
 
+/** Ranges are kept normalised (host bits cleared, mapped IPv6 as IPv4), so equal fields mean the same addresses. */
+export function sameRange(a: Cidr, b: Cidr): boolean {
+  return a.version === b.version && a.base === b.base && a.prefix === b.prefix;
+}
+
 export function contains(range: Cidr, ip: Ip): boolean {
   return range.version === ip.version && (ip.value & mask(range.version, range.prefix)) === range.base;
 }
