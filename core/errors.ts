@@ -15,9 +15,14 @@ export function usageError(message: string): ChatError {
   return new ChatError(message, 2);
 }
 
+/** The code of a system or OpenSSL error (`ENOENT`, `ERR_OSSL_…`), or "" when it has none. */
+export function errorCode(error: unknown): string {
+  return (error as { code?: string } | null | undefined)?.code ?? "";
+}
+
 /** Bun's socket errors say "Failed to connect"; the code says why. */
 export function describeSocketError(error: unknown, what: { host: string; port: number }): string {
-  const code = (error as { code?: string } | null)?.code ?? "";
+  const code = errorCode(error);
   const where = `${formatHost(what.host)}:${what.port}`;
   switch (code) {
     case "EADDRINUSE":
