@@ -3,12 +3,13 @@ import { AccessList } from "../core/access.ts";
 import { Secret } from "../core/auth.ts";
 import { Bans, type Ban } from "../core/bans.ts";
 import { ChatError, usageError } from "../core/errors.ts";
-import { LANGS, wordsFor, type Lang } from "../core/messages.ts";
+import { LANGS, wordsFor } from "../core/messages.ts";
 import { serveMetrics } from "../core/monitor.ts";
 import { Moderation } from "../core/moderation.ts";
 import {
   DEFAULT_PORT,
   parseAddress,
+  parseChoice,
   parseCount,
   parseDuration,
   parsePort,
@@ -56,14 +57,13 @@ const serveArgs = {
 /** Flags, then CHAT_* variables, then defaults. */
 function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptions, "motd"> & { motdFile?: string } {
   const get = (flag: string) => pick(args, env, flag);
-  const lang = get("lang") ?? "en";
-  if (!LANGS.includes(lang as Lang)) throw usageError(`bad --lang: expected ${LANGS.join(" or ")}, not "${lang}"`);
+  const lang = parseChoice(get("lang") ?? "en", "--lang", LANGS);
   const maxLine = parseSize(get("max-line") ?? "4096", "--max-line");
   if (maxLine < 1) throw usageError("bad --max-line: must be at least 1 byte");
   return {
     host: get("host") ?? "0.0.0.0",
     port: parsePort(get("port") ?? String(DEFAULT_PORT)),
-    words: wordsFor(lang as Lang),
+    words: wordsFor(lang),
     anonymous: pickBoolean(args, env, "anonymous"),
     history: parseCount(get("history") ?? "20", "--history"),
     motdFile: get("motd"),
