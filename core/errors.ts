@@ -23,7 +23,7 @@ export function errorCode(error: unknown): string {
 /** Bun's socket errors say "Failed to connect"; the code says why. */
 export function describeSocketError(error: unknown, what: { host: string; port: number }): string {
   const code = errorCode(error);
-  const where = `${formatHost(what.host)}:${what.port}`;
+  const where = formatAddress(what.host, what.port);
   switch (code) {
     case "EADDRINUSE":
       return `port ${what.port} is already in use`;
@@ -56,4 +56,9 @@ export function describeSocketError(error: unknown, what: { host: string; port: 
 /** IPv6 literals need brackets next to a port. */
 export function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** `127.0.0.1:8000`, `[::1]:8000`. */
+export function formatAddress(host: string, port: number): string {
+  return `${formatHost(host)}:${port}`;
 }

@@ -1,5 +1,5 @@
 // TLS files for `serve` and the client's trust settings for `connect`, and Bun's TLS errors said in one line.
-import { errorCode, formatHost } from "./errors.ts";
+import { errorCode, formatAddress } from "./errors.ts";
 
 /** PEM text, read by cmd/ from --tls-cert and --tls-key. */
 export interface TlsFiles {
@@ -26,7 +26,7 @@ export function tlsError(error: unknown, files: TlsFiles): string | undefined {
 
 /** A failed handshake as the user should read it: what went wrong with whom, and what to try. */
 export function handshakeError(error: Error | null | undefined, host: string, port: number, trust: TlsTrust): string {
-  const where = `${formatHost(host)}:${port}`;
+  const where = formatAddress(host, port);
   const code = errorCode(error);
   const detail = error?.message ?? "the connection closed during the handshake";
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return `the certificate of ${where} is not for ${host}: ${detail}`;
