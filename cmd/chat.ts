@@ -67,15 +67,13 @@ async function run(argv: string[]): Promise<number> {
     checkFlags(sub, rest);
     await runCommand(sub, { rawArgs: rest });
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    // citty's own usage errors (CLIError, not exported) are usage errors like ours.
+    const error = caught instanceof Error && caught.name === "CLIError" ? usageError(caught.message) : caught;
     if (error instanceof ChatError) {
       process.stderr.write(`chat: ${error.message}\n`);
       if (error.exitCode === 2) process.stderr.write(`run "chat ${first} --help" for the options\n`);
       return error.exitCode;
-    }
-    if (error instanceof Error && error.name === "CLIError") {
-      process.stderr.write(`chat: ${error.message}\nrun "chat ${first} --help" for the options\n`);
-      return 2;
     }
     throw error; // a bug: keep the stack
   }

@@ -1,13 +1,13 @@
 import { defineCommand } from "citty";
 import { runPipe, type ClientMode, type Output } from "../core/client.ts";
 import { runTerminal } from "../core/terminal.ts";
-import { parseAddress, pick, pickBoolean } from "../core/options.ts";
+import { DEFAULT_PORT, parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
 import type { TlsTrust } from "../core/tls.ts";
-import { readSecret } from "./shared.ts";
+import { readFlagFile, readSecret } from "./shared.ts";
 
-export const connectArgs = {
-  address: { type: "positional", required: false, description: "HOST[:PORT] of the room (default localhost:8000) [CHAT_ADDRESS]", valueHint: "HOST[:PORT]" },
+const connectArgs = {
+  address: { type: "positional", required: false, description: `HOST[:PORT] of the room (default localhost:${DEFAULT_PORT}) [CHAT_ADDRESS]`, valueHint: "HOST[:PORT]" },
   name: { type: "string", description: "your name in the room (default: your login name) [CHAT_NAME]", valueHint: "NAME" },
   raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },
   json: { type: "boolean", description: "print one JSON event per line, for programs [CHAT_JSON]" },
@@ -35,6 +35,10 @@ function stdoutSink(): Output {
   };
 }
 
+function warn(message: string): void {
+  process.stderr.write(`chat: ${message}\n`);
+}
+
 async function trust(args: Record<string, unknown>, env: typeof process.env): Promise<TlsTrust | undefined> {
   const caFile = pick(args, env, "ca");
   const insecure = pickBoolean(args, env, "insecure");
@@ -43,13 +47,9 @@ async function trust(args: Record<string, unknown>, env: typeof process.env): Pr
     return undefined;
   }
   if (caFile && insecure) throw usageError("--ca and --insecure cannot be used together");
-  if (insecure) process.stderr.write("chat: warning: --insecure: the server's certificate is not checked; anyone on the path can read and change the conversation\n");
+  if (insecure) warn("warning: --insecure: the server's certificate is not checked; anyone on the path can read and change the conversation");
   if (!caFile) return { insecure };
-  try {
-    return { ca: await Bun.file(caFile).text(), caFile };
-  } catch {
-    throw usageError(`cannot read --ca file ${caFile}`);
-  }
+  return { ca: await readFlagFile(caFile, "--ca"), caFile };
 }
 
 export default defineCommand({
@@ -70,7 +70,7 @@ export default defineCommand({
       host,
       port,
       name: pick(args, env, "name") ?? loginName(),
-      warn: (message: string) => process.stderr.write(`chat: ${message}\n`),
+      warn,
     };
     // A person at a terminal gets the prompt; anything else gets lines.
     const interactive = mode === "plain" && process.stdin.isTTY === true && process.stdout.isTTY === true;

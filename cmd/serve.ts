@@ -3,11 +3,13 @@ import { AccessList } from "../core/access.ts";
 import { Secret } from "../core/auth.ts";
 import { Bans, type Ban } from "../core/bans.ts";
 import { ChatError, usageError } from "../core/errors.ts";
-import { LANGS, wordsFor, type Lang } from "../core/messages.ts";
+import { LANGS, wordsFor } from "../core/messages.ts";
 import { serveMetrics } from "../core/monitor.ts";
 import { Moderation } from "../core/moderation.ts";
 import {
+  DEFAULT_PORT,
   parseAddress,
+  parseChoice,
   parseCount,
   parseDuration,
   parsePort,
@@ -22,13 +24,13 @@ import {
 import { ChatServer, type Log, type ServerOptions } from "../core/server.ts";
 import { loadBans, saveBans } from "../core/state.ts";
 import type { TlsFiles } from "../core/tls.ts";
-import { createLog, readSecret, sharedArgs } from "./shared.ts";
+import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
 
 const option = (description: string, valueHint: string) => ({ type: "string", description, valueHint }) as const;
 
-export const serveArgs = {
+const serveArgs = {
   host: option("address to listen on (default 0.0.0.0) [CHAT_HOST]", "HOST"),
-  port: option("port to listen on, 0 for any free port (default 8000) [CHAT_PORT]", "PORT"),
+  port: option(`port to listen on, 0 for any free port (default ${DEFAULT_PORT}) [CHAT_PORT]`, "PORT"),
   lang: option("language of the room's words: en or zh (default en) [CHAT_LANG]", "LANG"),
   anonymous: { type: "boolean", description: "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]" },
   history: option("chat lines replayed to a newcomer, 0 = off (default 20) [CHAT_HISTORY]", "N"),
@@ -53,16 +55,15 @@ export const serveArgs = {
 } as const;
 
 /** Flags, then CHAT_* variables, then defaults. */
-export function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptions, "motd"> & { motdFile?: string } {
+function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptions, "motd"> & { motdFile?: string } {
   const get = (flag: string) => pick(args, env, flag);
-  const lang = get("lang") ?? "en";
-  if (!LANGS.includes(lang as Lang)) throw usageError(`bad --lang: expected ${LANGS.join(" or ")}, not "${lang}"`);
+  const lang = parseChoice(get("lang") ?? "en", "--lang", LANGS);
   const maxLine = parseSize(get("max-line") ?? "4096", "--max-line");
   if (maxLine < 1) throw usageError("bad --max-line: must be at least 1 byte");
   return {
     host: get("host") ?? "0.0.0.0",
-    port: parsePort(get("port") ?? "8000"),
-    words: wordsFor(lang as Lang),
+    port: parsePort(get("port") ?? String(DEFAULT_PORT)),
+    words: wordsFor(lang),
     anonymous: pickBoolean(args, env, "anonymous"),
     history: parseCount(get("history") ?? "20", "--history"),
     motdFile: get("motd"),
@@ -125,24 +126,13 @@ function openState(file: string | undefined, log: Log): [Ban[], (bans: readonly 
 async function readTls(certFile: string | undefined, keyFile: string | undefined): Promise<TlsFiles | undefined> {
   if (!certFile && !keyFile) return undefined;
   if (!certFile || !keyFile) throw usageError("--tls-cert and --tls-key go together");
-  const read = async (file: string, flag: string) => {
-    try {
-      return await Bun.file(file).text();
-    } catch {
-      throw usageError(`cannot read ${flag} file ${file}`);
-    }
-  };
-  return { cert: await read(certFile, "--tls-cert"), key: await read(keyFile, "--tls-key"), certFile, keyFile };
+  return { cert: await readFlagFile(certFile, "--tls-cert"), key: await readFlagFile(keyFile, "--tls-key"), certFile, keyFile };
 }
 
 async function readMotd(file: string | undefined): Promise<string[]> {
   if (!file) return [];
-  try {
-    const text = await Bun.file(file).text();
-    return text.split(/\r?\n/).filter((line, i, all) => line !== "" || i < all.length - 1);
-  } catch {
-    throw usageError(`cannot read --motd file ${file}`);
-  }
+  const text = await readFlagFile(file, "--motd");
+  return text.split(/\r?\n/).filter((line, i, all) => line !== "" || i < all.length - 1);
 }
 
 export default defineCommand({

@@ -1,10 +1,11 @@
-// What the commands share: the server's logger with its --log-level and --log-format, and reading a secret from a file or a variable.
+// What the commands share: the server's logger with its --log-level and --log-format, and reading files and secrets named by flags.
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola/core";
 import { usageError } from "../core/errors.ts";
-import { pick } from "../core/options.ts";
+import { parseChoice, pick } from "../core/options.ts";
 
-export const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
+const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
 type LogLevel = keyof typeof LOG_LEVELS;
+const LOG_FORMATS = ["human", "json"] as const;
 
 export const sharedArgs = {
   "log-level": {
@@ -43,13 +44,11 @@ const jsonReporter: ConsolaReporter = {
 
 /** consola on stderr only: serve's stdout stays empty and connect's holds the conversation. */
 export function createLog(args: Record<string, unknown>): ConsolaInstance {
-  const level = pick(args, process.env, "log-level") ?? "info";
-  if (!(level in LOG_LEVELS)) throw usageError(`bad --log-level: expected ${Object.keys(LOG_LEVELS).join(", ")}, not "${level}"`);
-  const format = pick(args, process.env, "log-format") ?? "human";
-  if (format !== "human" && format !== "json") throw usageError(`bad --log-format: expected human or json, not "${format}"`);
+  const level = parseChoice(pick(args, process.env, "log-level") ?? "info", "--log-level", Object.keys(LOG_LEVELS) as LogLevel[]);
+  const format = parseChoice(pick(args, process.env, "log-format") ?? "human", "--log-format", LOG_FORMATS);
   // An explicit level: under `bun test` NODE_ENV=test would otherwise hide info.
   return createConsola({
-    level: LOG_LEVELS[level as LogLevel],
+    level: LOG_LEVELS[level],
     reporters: [format === "json" ? jsonReporter : humanReporter],
   });
 }
@@ -61,12 +60,17 @@ export function createLog(args: Record<string, unknown>): ConsolaInstance {
 export async function readSecret(file: string | undefined, flag: string, fromEnv: string | undefined): Promise<string | undefined> {
   let secret = fromEnv === "" ? undefined : fromEnv;
   if (file !== undefined) {
-    try {
-      secret = (await Bun.file(file).text()).replace(/\r?\n$/, "");
-    } catch {
-      throw usageError(`cannot read ${flag} file ${file}`);
-    }
+    secret = (await readFlagFile(file, flag)).replace(/\r?\n$/, "");
     if (secret === "") throw usageError(`the ${flag} file ${file} is empty`);
   }
   return secret;
+}
+
+/** The text of a file named by a flag; one that cannot be read is a usage error naming the flag. */
+export async function readFlagFile(file: string, flag: string): Promise<string> {
+  try {
+    return await Bun.file(file).text();
+  } catch {
+    throw usageError(`cannot read ${flag} file ${file}`);
+  }
 }

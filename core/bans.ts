@@ -1,5 +1,5 @@
 // Who is kept out: banned address ranges, each with an optional end and the name it was given for, and their JSON form.
-import { contains, formatCidr, parseCidr, type Cidr, type Ip } from "./cidr.ts";
+import { contains, formatCidr, parseCidr, sameRange, type Cidr, type Ip } from "./cidr.ts";
 import { nameKey } from "./sanitize.ts";
 
 export interface Ban {
@@ -22,14 +22,13 @@ export class Bans {
 
   /** The ban that keeps ip out at time now, if any. */
   find(ip: Ip | undefined, now: number): Ban | undefined {
-    if (!ip || this.#list.length === 0) return undefined;
-    return this.#list.find((ban) => (ban.until === undefined || ban.until > now) && contains(ban.range, ip));
+    if (!ip) return undefined;
+    return this.#list.find((ban) => inForce(ban, now) && contains(ban.range, ip));
   }
 
   /** Bans the range; a ban of the same range is replaced. */
   add(ban: Ban, now: number): void {
-    const text = formatCidr(ban.range);
-    this.#list = this.#list.filter((b) => formatCidr(b.range) !== text);
+    this.#list = this.#list.filter((b) => !sameRange(b.range, ban.range));
     this.#list.push(ban);
     this.#commit(now);
   }
@@ -37,9 +36,8 @@ export class Bans {
   /** Lifts the bans of a range (`10.0.0.0/8`, `10.1.2.3`) or given for a name; returns those lifted. */
   remove(target: string, now: number): Ban[] {
     const range = parseCidr(target);
-    const text = range && formatCidr(range);
     const key = nameKey(target);
-    const lifted = this.#list.filter((b) => formatCidr(b.range) === text || (b.label !== undefined && nameKey(b.label) === key));
+    const lifted = this.#list.filter((b) => (range !== undefined && sameRange(b.range, range)) || (b.label !== undefined && nameKey(b.label) === key));
     if (lifted.length > 0) {
       this.#list = this.#list.filter((b) => !lifted.includes(b));
       this.#commit(now);
@@ -49,13 +47,18 @@ export class Bans {
 
   /** The bans in force, oldest first. */
   list(now: number): Ban[] {
-    return this.#list.filter((b) => b.until === undefined || b.until > now);
+    return this.#list.filter((b) => inForce(b, now));
   }
 
   #commit(now: number): void {
     this.#list = this.list(now); // expired bans go when something else changes
     this.#changed(this.#list);
   }
+}
+
+/** No end, or an end still to come. */
+function inForce(ban: Ban, now: number): boolean {
+  return ban.until === undefined || ban.until > now;
 }
 
 interface StoredBan {

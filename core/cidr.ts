@@ -26,16 +26,17 @@ function parseIpv4(text: string): bigint | undefined {
   return value;
 }
 
+/** A zone (%eth0) names an interface, not an address: it is ignored. */
 function parseIpv6(text: string): bigint | undefined {
-  let head = text;
+  let head = text.replace(/%[\w.-]+$/, "");
   let tail: number[] = [];
   // A dotted IPv4 tail (::ffff:1.2.3.4) stands for the last two groups.
-  if (text.includes(".")) {
-    const lastColon = text.lastIndexOf(":");
-    const v4 = parseIpv4(text.slice(lastColon + 1));
+  if (head.includes(".")) {
+    const lastColon = head.lastIndexOf(":");
+    const v4 = parseIpv4(head.slice(lastColon + 1));
     if (v4 === undefined) return undefined;
     tail = [Number(v4 >> 16n), Number(v4 & 0xffffn)];
-    head = text.slice(0, lastColon);
+    head = head.slice(0, lastColon);
     if (head.endsWith(":")) head += ":"; // "::1.2.3.4": the colon cut off was half of "::"
   }
   const halves = head.split("::");
@@ -54,19 +55,22 @@ function parseIpv6(text: string): bigint | undefined {
   return value;
 }
 
-const MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0/96
+/** An address as written: IPv6 if it has a colon, so ::ffff:1.2.3.4 is still IPv6 here. */
+function parseWritten(text: string): Ip | undefined {
+  const version = text.includes(":") ? 6 : 4;
+  const value = version === 6 ? parseIpv6(text) : parseIpv4(text);
+  return value === undefined ? undefined : { version, value };
+}
+
+/** In ::ffff:0:0/96, the IPv6 addresses that stand for IPv4 ones. */
+function isMapped(ip: Ip): boolean {
+  return ip.version === 6 && ip.value >> 32n === 0xffffn;
+}
 
 /** An address as a socket reports it; an IPv4-mapped IPv6 address is IPv4, and a zone (%eth0) is ignored. */
 export function parseIp(text: string): Ip | undefined {
-  const t = text.trim();
-  if (t.includes(":")) {
-    const value = parseIpv6(t.replace(/%[\w.-]+$/, ""));
-    if (value === undefined) return undefined;
-    if (value >> 32n === 0xffffn) return { version: 4, value: value & 0xffffffffn };
-    return { version: 6, value };
-  }
-  const value = parseIpv4(t);
-  return value === undefined ? undefined : { version: 4, value };
+  const ip = parseWritten(text.trim());
+  return ip && isMapped(ip) ? { version: 4, value: ip.value & 0xffffffffn } : ip;
 }
 
 function mask(version: 4 | 6, prefix: number): bigint {
@@ -78,18 +82,22 @@ function mask(version: 4 | 6, prefix: number): bigint {
 export function parseCidr(text: string): Cidr | undefined {
   const [address = "", prefixText, extra] = text.trim().split("/");
   if (extra !== undefined || address.includes("%")) return undefined;
-  const ip = address.includes(":") ? parseIpv6(address) : parseIpv4(address);
-  if (ip === undefined) return undefined;
-  const version: 4 | 6 = address.includes(":") ? 6 : 4;
+  const ip = parseWritten(address);
+  if (!ip) return undefined;
+  const { version, value } = ip;
   let prefix: number = BITS[version];
   if (prefixText !== undefined) {
     if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > BITS[version]) return undefined;
     prefix = Number(prefixText);
   }
   // ::ffff:10.0.0.0/104 is written for IPv6 but means the IPv4 range 10.0.0.0/8.
-  if (version === 6 && prefix >= 96 && ip >> 32n === 0xffffn && (ip & ~0xffffffffn) === MAPPED_PREFIX)
-    return { version: 4, base: ip & 0xffffffffn & mask(4, prefix - 96), prefix: prefix - 96 };
-  return { version, base: ip & mask(version, prefix), prefix };
+  if (prefix >= 96 && isMapped(ip)) return { version: 4, base: value & 0xffffffffn & mask(4, prefix - 96), prefix: prefix - 96 };
+  return { version, base: value & mask(version, prefix), prefix };
+}
+
+/** Ranges are kept normalised (host bits cleared, mapped IPv6 as IPv4), so equal fields mean the same addresses. */
+export function sameRange(a: Cidr, b: Cidr): boolean {
+  return a.version === b.version && a.base === b.base && a.prefix === b.prefix;
 }
 
 export function contains(range: Cidr, ip: Ip): boolean {

@@ -15,10 +15,15 @@ export function usageError(message: string): ChatError {
   return new ChatError(message, 2);
 }
 
+/** The code of a system or OpenSSL error (`ENOENT`, `ERR_OSSL_…`), or "" when it has none. */
+export function errorCode(error: unknown): string {
+  return (error as { code?: string } | null | undefined)?.code ?? "";
+}
+
 /** Bun's socket errors say "Failed to connect"; the code says why. */
 export function describeSocketError(error: unknown, what: { host: string; port: number }): string {
-  const code = (error as { code?: string } | null)?.code ?? "";
-  const where = `${formatHost(what.host)}:${what.port}`;
+  const code = errorCode(error);
+  const where = formatAddress(what.host, what.port);
   switch (code) {
     case "EADDRINUSE":
       return `port ${what.port} is already in use`;
@@ -51,4 +56,9 @@ export function describeSocketError(error: unknown, what: { host: string; port: 
 /** IPv6 literals need brackets next to a port. */
 export function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** `127.0.0.1:8000`, `[::1]:8000`. */
+export function formatAddress(host: string, port: number): string {
+  return `${formatHost(host)}:${port}`;
 }

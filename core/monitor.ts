@@ -1,6 +1,6 @@
 // --metrics: GET /metrics (Prometheus text) and GET /healthz over HTTP, on an address of their own.
 import type { Server } from "bun";
-import { ChatError, describeSocketError, formatHost } from "./errors.ts";
+import { ChatError, describeSocketError, formatAddress } from "./errors.ts";
 import type { Address } from "./options.ts";
 import type { Log } from "./server.ts";
 
@@ -26,6 +26,6 @@ export function serveMetrics(address: Address, chat: Watched, log: Log): Server<
   } catch (error) {
     throw new ChatError(`--metrics: ${describeSocketError(error, address)}`);
   }
-  log.info(`metrics on http://${formatHost(server.hostname ?? address.host)}:${server.port}/metrics`);
+  log.info(`metrics on http://${formatAddress(server.hostname ?? address.host, server.port ?? address.port)}/metrics`);
   return server;
 }

@@ -39,6 +39,13 @@ export function parsePort(text: string, what = "--port"): number {
   return port;
 }
 
+/** One of a few words, exactly as listed: `--lang en`, `--log-format json`. Two choices read "a or b", more a comma list. */
+export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text))
+    throw usageError(`bad ${flag}: expected ${choices.join(choices.length === 2 ? " or " : ", ")}, not "${text}"`);
+  return text as T;
+}
+
 /** A whole number; `off` means 0 where 0 turns a limit off. */
 export function parseCount(text: string, flag: string): number {
   const t = text.trim().toLowerCase();

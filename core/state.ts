@@ -3,7 +3,7 @@
 /** node:fs, loaded only with --state: loading it costs a server about 5 MB. */
 const fs = () => require("node:fs") as typeof import("node:fs");
 import { parseBans, serializeBans, type Ban } from "./bans.ts";
-import { ChatError } from "./errors.ts";
+import { ChatError, errorCode } from "./errors.ts";
 
 /** The bans in the file; none if it does not exist yet. A file that cannot be read or understood is an error, never an empty list. */
 export function loadBans(path: string): Ban[] {
@@ -11,7 +11,7 @@ export function loadBans(path: string): Ban[] {
   try {
     text = fs().readFileSync(path, "utf8");
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return [];
+    if (errorCode(error) === "ENOENT") return [];
     throw new ChatError(`cannot read the --state file ${path}: ${(error as Error).message}`);
   }
   try {

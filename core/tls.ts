@@ -1,5 +1,5 @@
 // TLS files for `serve` and the client's trust settings for `connect`, and Bun's TLS errors said in one line.
-import { formatHost } from "./errors.ts";
+import { errorCode, formatAddress } from "./errors.ts";
 
 /** PEM text, read by cmd/ from --tls-cert and --tls-key. */
 export interface TlsFiles {
@@ -18,7 +18,7 @@ export interface TlsTrust {
 
 /** Why Bun.listen refused the certificate or key, or undefined if the error is about something else. */
 export function tlsError(error: unknown, files: TlsFiles): string | undefined {
-  const code = (error as { code?: string } | null)?.code ?? "";
+  const code = errorCode(error);
   if (code === "ERR_OSSL_X509_KEY_VALUES_MISMATCH") return `the key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`;
   if (code.startsWith("ERR_OSSL_")) return `cannot use ${files.certFile} and ${files.keyFile} as a PEM certificate and key (${code})`;
   return undefined;
@@ -26,8 +26,8 @@ export function tlsError(error: unknown, files: TlsFiles): string | undefined {
 
 /** A failed handshake as the user should read it: what went wrong with whom, and what to try. */
 export function handshakeError(error: Error | null | undefined, host: string, port: number, trust: TlsTrust): string {
-  const where = `${formatHost(host)}:${port}`;
-  const code = (error as { code?: string } | null | undefined)?.code ?? "";
+  const where = formatAddress(host, port);
+  const code = errorCode(error);
   const detail = error?.message ?? "the connection closed during the handshake";
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return `the certificate of ${where} is not for ${host}: ${detail}`;
   if (code === "EPROTO" || /WRONG_VERSION_NUMBER|wrong version number/i.test(detail))

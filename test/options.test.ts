@@ -1,7 +1,7 @@
 // The pure parsing of what users type: addresses, numbers, sizes, durations, flag and variable.
 import { describe, expect, test } from "bun:test";
 import { ChatError } from "../core/errors.ts";
-import { envName, parseAddress, parseCount, parseDuration, parseSize, pick } from "../core/options.ts";
+import { envName, parseAddress, parseChoice, parseCount, parseDuration, parseSize, pick } from "../core/options.ts";
 
 describe("parseAddress", () => {
   test.each([
@@ -57,6 +57,13 @@ test("parseCount takes whole numbers and off", () => {
   expect(parseCount("16", "--max-per-ip")).toBe(16);
   expect(parseCount("off", "--max-per-ip")).toBe(0);
   expect(() => parseCount("1.5", "--max-per-ip")).toThrow(/^bad --max-per-ip: expected a whole number/);
+});
+
+test("parseChoice takes a listed word, exactly, and names the others", () => {
+  expect(parseChoice("zh", "--lang", ["en", "zh"])).toBe("zh");
+  expect(() => parseChoice("ZH", "--lang", ["en", "zh"])).toThrow('bad --lang: expected en or zh, not "ZH"');
+  const levels = ["silent", "error", "warn", "info", "debug"];
+  expect(() => parseChoice("toString", "--log-level", levels)).toThrow('bad --log-level: expected silent, error, warn, info, debug, not "toString"');
 });
 
 test("every flag has a CHAT_ twin, and the flag wins", () => {
