@@ -4,7 +4,7 @@ import { AccessList } from "./access.ts";
 import { Login, type Secret } from "./auth.ts";
 import { parseIp, type Ip } from "./cidr.ts";
 import { parseInput } from "./commands.ts";
-import { describeSocketError, ChatError, formatHost } from "./errors.ts";
+import { describeSocketError, ChatError, errorCode, formatAddress } from "./errors.ts";
 import type { Reason } from "./events.ts";
 import { Feed } from "./feed.ts";
 import { decodeLine, encodeLine, LineReader } from "./framing.ts";
@@ -107,7 +107,7 @@ class Connection implements Member, Writable {
   ) {
     this.ip = plainIp(socket.remoteAddress);
     this.parsedIp = parseIp(this.ip);
-    this.address = `${formatHost(this.ip)}:${socket.remotePort}`;
+    this.address = formatAddress(this.ip, socket.remotePort);
     this.reader = new LineReader(options.maxLine);
     this.outbox = new Outbox(this, turn, outboxOptions);
   }
@@ -234,13 +234,13 @@ export class ChatServer {
         },
       });
     } catch (error) {
-      throw new ChatError(tls ? tlsError(error, tls) ?? describeSocketError(error, { host, port }) : describeSocketError(error, { host, port }));
+      throw new ChatError((tls && tlsError(error, tls)) || describeSocketError(error, { host, port }));
     }
     if (this.#options.idleMs > 0) {
       const every = Math.max(100, Math.min(1000, this.#options.idleMs / 4));
       this.#idleTimer = setInterval(() => this.#dropIdle(), every);
     }
-    this.#log.info(`listening on ${formatHost(this.#listener.hostname)}:${this.#listener.port}`);
+    this.#log.info(`listening on ${formatAddress(this.#listener.hostname, this.#listener.port)}`);
   }
 
   /** Tells everyone, flushes for at most 2 s, and closes. Resolves when every connection is gone. */
@@ -265,8 +265,9 @@ export class ChatServer {
   }
 
   /** Socket errors (resets and the like) are routine; anything else thrown in a handler is a bug to show. */
-  #error(c: Connection | undefined, error: Error & { code?: string }): void {
-    if (error.code) this.#log.debug(`${c?.address ?? "?"}: ${error.code} ${error.message}`);
+  #error(c: Connection | undefined, error: Error): void {
+    const code = errorCode(error);
+    if (code) this.#log.debug(`${c?.address ?? "?"}: ${code} ${error.message}`);
     else this.#log.error(`${c?.address ?? "?"}: ${error.stack ?? error.message}`);
   }
 
