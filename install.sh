@@ -39,8 +39,8 @@ detect_platform() {
   case "$os" in
     Linux) os=linux ;;
     Darwin) os=darwin ;;
-    MINGW* | MSYS* | CYGWIN*) fail "on Windows, download chat-VERSION-windows-x64.zip from $releases and unzip it: chat.exe is the whole program" ;;
-    *) fail "there is no chat build for $os (there are builds for Linux, macOS and Windows; $releases)" ;;
+    MINGW* | MSYS* | CYGWIN*) fail "on Windows, download chat-VERSION-windows-x64.zip from $by_hand and unzip it: chat.exe is the whole program" ;;
+    *) fail "there is no chat build for $os (there are builds for Linux, macOS and Windows; $by_hand)" ;;
   esac
   case "$arch" in
     x86_64 | amd64) arch=x64 ;;
@@ -88,6 +88,8 @@ main() {
   [ -n "$repo" ] || [ -n "${CHAT_DOWNLOAD_URL:-}" ] ||
     fail "this copy of install.sh does not name a repository: use the one attached to a release, or set CHAT_REPO=OWNER/NAME or CHAT_DOWNLOAD_URL"
   releases="https://github.com/$repo/releases"
+  # Where errors send a person for an archive by hand: without a repository there is no releases page, only the mirror.
+  if [ -n "$repo" ]; then by_hand=$releases; else by_hand="${CHAT_DOWNLOAD_URL%/}"; fi
   detect_platform
   dir="${CHAT_INSTALL_DIR:-${HOME:?HOME is not set: set CHAT_INSTALL_DIR}/.local/bin}"
   if [ -n "${CHAT_DOWNLOAD_URL:-}" ]; then
@@ -99,7 +101,7 @@ main() {
   fi
 
   # Everything needed is checked before 50 MB are downloaded.
-  have curl || have wget || fail "neither curl nor wget is installed; install one, or download the archive for $platform from $releases by hand"
+  have curl || have wget || fail "neither curl nor wget is installed; install one, or download the archive for $platform from $by_hand by hand"
   have tar || fail "tar is not installed; it is needed to unpack the archive"
   if have sha256sum; then hasher=sha256sum; elif have shasum; then hasher=shasum; elif have openssl; then hasher=openssl; else
     fail "none of sha256sum, shasum or openssl is installed, so the download cannot be checked; nothing was installed"

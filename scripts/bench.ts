@@ -30,8 +30,8 @@ if (!(await Bun.file(RUN).exists())) {
 mkdirSync(RESULTS, { recursive: true });
 
 run([process.execPath, "scripts/build.ts"]);
-// The runtime's floor, compiled the same way (see scripts/floor-server.ts).
-run([process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm", "scripts/floor-server.ts", "--outfile", "dist/floor"], { NODE_ENV: "production" });
+// The runtime's floor, compiled by the same script with the same flags (see scripts/floor-server.ts).
+run([process.execPath, "scripts/build.ts", "--entry", "scripts/floor-server.ts", "--outfile", "dist/floor"]);
 
 const sections: string[] = [];
 const started = new Date();
@@ -71,9 +71,9 @@ function section(title: string, name: string, table: string): string {
   return `## ${title}\n\nAll figures: \`bench/results/${name}.json\`\n\n${table}\n`;
 }
 
-/** Runs a command from the repository root (env added to ours), its stderr to ours; returns its stdout (also echoed). */
-function run(argv: string[], env: Record<string, string> = {}): string {
-  const proc = Bun.spawnSync(argv, { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "inherit" });
+/** Runs a command from the repository root, its stderr to ours; returns its stdout (also echoed). */
+function run(argv: string[]): string {
+  const proc = Bun.spawnSync(argv, { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
   const out = proc.stdout.toString();
   process.stdout.write(out);
   if (proc.exitCode !== 0) {

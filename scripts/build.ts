@@ -1,9 +1,11 @@
-// `npm run build`: compiles cmd/chat.ts into the single file dist/chat (or --target/--outfile for releases).
+// `npm run build`: compiles cmd/chat.ts into the single file dist/chat (or --target/--outfile for releases,
+// --entry for the bench's floor server, so it is compiled exactly as chat is).
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 
 const { values } = parseArgs({
   options: {
+    entry: { type: "string", default: "cmd/chat.ts" },
     target: { type: "string" },
     outfile: { type: "string", default: "dist/chat" },
     version: { type: "string", default: pkg.version },
@@ -21,7 +23,7 @@ const command = [
   "--format=esm",
   `--define=CHAT_VERSION=${JSON.stringify(values.version)}`,
   ...(values.target ? [`--target=${values.target}`] : []),
-  "cmd/chat.ts",
+  values.entry!,
   "--outfile",
   values.outfile!,
 ];

@@ -53,6 +53,11 @@ export async function pack(options: PackOptions): Promise<Packed> {
   return { name, path, size: bytes.length, sha256: sha256(bytes) };
 }
 
+/** A size as release and release:check print it. */
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 export function unpack(bytes: Uint8Array, platform: Platform): Entry[] {
   return platform.archive === "zip" ? readZip(bytes) : readTarGz(bytes);
 }

@@ -10,7 +10,7 @@ import { parseSums, sha256 } from "./checksums.ts";
 import { checkCodeSignature } from "./codesign.ts";
 import { ensureArm64Emulator, writeEmulatedCommand } from "./emulator.ts";
 import { executableMismatch } from "./executable.ts";
-import { DOCS, unpack } from "./pack.ts";
+import { DOCS, mib, unpack } from "./pack.ts";
 import { PLATFORMS, archiveName, hostPlatform, platformNamed, releaseStem, type Platform } from "./platforms.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -111,7 +111,7 @@ for (const [name, platform] of expected) {
       await chmod(path, 0o755);
       extracted.set(platform.name, path);
     }
-    return `${(bytes.length / 2 ** 20).toFixed(1)} MiB`;
+    return mib(bytes.length);
   });
 }
 

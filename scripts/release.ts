@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { checkCodeSignature, signAdHoc } from "./codesign.ts";
-import { pack, writeSums, type Packed } from "./pack.ts";
+import { mib, pack, writeSums, type Packed } from "./pack.ts";
 import { PLATFORMS, platformNamed, type Platform } from "./platforms.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -52,10 +52,6 @@ async function compile(platform: Platform): Promise<Uint8Array> {
   return signAdHoc(binary);
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
 await rm(outDir, { recursive: true, force: true });
 await mkdir(buildDir, { recursive: true });
 const mtime = sourceDate();
@@ -72,7 +68,7 @@ try {
 } finally {
   await rm(buildDir, { recursive: true, force: true });
 }
-await writeSums(outDir, packed);
+const sums = await writeSums(outDir, packed);
 console.log(`\n${values.out}/SHA256SUMS:`);
-process.stdout.write(await Bun.file(join(outDir, "SHA256SUMS")).text());
+process.stdout.write(await Bun.file(sums).text());
 console.log(`\n${(await readdir(outDir)).length} files in ${values.out}`);

@@ -16,6 +16,17 @@ const BLOCK = 512;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** The parts one after another in one array; zip.ts builds its archives with it too. */
+export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, "0") + "\0";
 }
@@ -50,13 +61,7 @@ export function writeTarGz(entries: Entry[], options: { mtime: number; level: Le
     if (pad) parts.push(new Uint8Array(pad));
   }
   parts.push(new Uint8Array(2 * BLOCK)); // end of archive
-  const tar = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    tar.set(part, offset);
-    offset += part.length;
-  }
-  return Bun.gzipSync(tar, { level: options.level });
+  return Bun.gzipSync(concat(parts), { level: options.level });
 }
 
 function field(block: Uint8Array, offset: number, length: number): string {

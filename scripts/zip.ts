@@ -1,5 +1,5 @@
 // Zip archives (deflate, no zip64) in memory, written and read here: the Windows build ships as .zip, which Windows opens itself.
-import type { Entry, Level } from "./tar.ts";
+import { concat, type Entry, type Level } from "./tar.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -18,14 +18,27 @@ function dosTime(seconds: number): { time: number; date: number } {
   };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+interface FileFields {
+  method: number;
+  time: number;
+  date: number;
+  crc: number;
+  compressed: number;
+  size: number;
+  nameLength: number;
+}
+
+/** The nine fields a local header and its central directory entry share; the central entry has them 2 bytes later, after "made by". */
+function putFileFields(view: DataView, at: number, file: FileFields): void {
+  view.setUint16(at, 20, true); // version needed: 2.0, deflate
+  view.setUint16(at + 2, UTF8_NAMES, true);
+  view.setUint16(at + 4, file.method, true);
+  view.setUint16(at + 6, file.time, true);
+  view.setUint16(at + 8, file.date, true);
+  view.setUint32(at + 10, file.crc, true);
+  view.setUint32(at + 14, file.compressed, true);
+  view.setUint32(at + 18, file.size, true);
+  view.setUint16(at + 22, file.nameLength, true);
 }
 
 /** The entries as a .zip; mtime (seconds) is the same for all, so the same input gives the same bytes. */
@@ -38,36 +51,26 @@ export function writeZip(entries: Entry[], options: { mtime: number; level: Leve
     const name = encoder.encode(entry.path);
     const directory = entry.path.endsWith("/");
     const data = directory ? new Uint8Array(0) : Bun.deflateSync(entry.bytes as Uint8Array<ArrayBuffer>, { level: options.level });
-    const crc = directory ? 0 : Bun.hash.crc32(entry.bytes);
-    const size = directory ? 0 : entry.bytes.length;
-    const method = directory ? 0 : 8;
+    const file: FileFields = {
+      method: directory ? 0 : 8,
+      time,
+      date,
+      crc: directory ? 0 : Bun.hash.crc32(entry.bytes),
+      compressed: data.length,
+      size: directory ? 0 : entry.bytes.length,
+      nameLength: name.length,
+    };
 
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, LOCAL, true);
-    local.setUint16(4, 20, true); // version needed: 2.0, deflate
-    local.setUint16(6, UTF8_NAMES, true);
-    local.setUint16(8, method, true);
-    local.setUint16(10, time, true);
-    local.setUint16(12, date, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, data.length, true);
-    local.setUint32(22, size, true);
-    local.setUint16(26, name.length, true);
-    local.setUint16(28, 0, true);
+    putFileFields(local, 4, file);
+    // extra length: 0
     locals.push(new Uint8Array(local.buffer), name, data);
 
     const central = new DataView(new ArrayBuffer(46));
     central.setUint32(0, CENTRAL, true);
     central.setUint16(4, MADE_BY_UNIX, true);
-    central.setUint16(6, 20, true);
-    central.setUint16(8, UTF8_NAMES, true);
-    central.setUint16(10, method, true);
-    central.setUint16(12, time, true);
-    central.setUint16(14, date, true);
-    central.setUint32(16, crc, true);
-    central.setUint32(20, data.length, true);
-    central.setUint32(24, size, true);
-    central.setUint16(28, name.length, true);
+    putFileFields(central, 6, file);
     // extra, comment, disk, internal attributes: all 0
     const unixMode = (directory ? 0o040000 : 0o100000) | entry.mode;
     central.setUint32(38, ((unixMode << 16) | (directory ? 0x10 : 0)) >>> 0, true);

@@ -54,14 +54,15 @@ test.each([
 });
 
 test.each([
-  ["a text file", new TextEncoder().encode("#!/bin/sh\necho this is not a binary, only a script that says so\n")],
-  ["a Mach-O object file", macho(0x0100000c, 1)],
-  ["a 32-bit PE", pe(0x14c, 0x10b)],
-  ["a 32-bit ELF", elf(0x3e, "/lib/ld-linux.so.2").fill(1, 4, 5)],
-  ["an MZ stub with no PE header", pe(0x8664).fill(0, 0x40, 0x44)],
-  ["too short", new Uint8Array(10)],
-])("%s is refused", (_, bytes) => {
-  expect(inspectExecutable(bytes)).toHaveProperty("error");
+  ["a text file", new TextEncoder().encode("#!/bin/sh\necho this is not a binary, only a script that says so\n"), "neither ELF, Mach-O (64-bit) nor PE"],
+  ["a Mach-O object file", macho(0x0100000c, 1), "Mach-O, but file type 1, not an executable"],
+  ["a 32-bit PE", pe(0x14c, 0x10b), "PE, but not PE32+ (optional header magic 0x10b)"],
+  ["a 32-bit ELF", elf(0x3e, "/lib/ld-linux.so.2").fill(1, 4, 5), "ELF, but not 64-bit little-endian"],
+  ["an MZ stub with no PE header", pe(0x8664).fill(0, 0x40, 0x44), "MZ header without a PE signature"],
+  // A sound ELF header cut short of its 64 bytes: refused for its length, not for what it says.
+  ["too short", elf(0x3e, "/lib64/ld-linux-x86-64.so.2").slice(0, 60), "too short to be an executable"],
+])("%s is refused", (_, bytes, error) => {
+  expect(inspectExecutable(bytes)).toEqual({ error });
 });
 
 test("a mismatch names every difference", () => {

@@ -140,18 +140,23 @@ for (const [os, machine, ldd, platform] of [
   });
 }
 
-for (const [os, machine, message] of [
-  ["FreeBSD", "amd64", "there is no chat build for FreeBSD (there are builds for Linux, macOS and Windows; https://github.com/"],
-  ["Linux", "i686", "there is no chat build for the i686 processor (there are builds for x86-64 and arm64)"],
-  ["MINGW64_NT-10.0", "x86_64", "on Windows, download chat-VERSION-windows-x64.zip from https://github.com/"],
-] as const) {
-  test(`uname ${os} ${machine}: "${message}…", before any download`, async () => {
-    const before = requests.length;
-    const result = await install({ CHAT_DOWNLOAD_URL: `${base}/good`, CHAT_INSTALL_DIR: join(scratch, "never"), PATH: await fakeSystem(os, machine) });
-    expect(result.stderr).toStartWith(`chat install: error: ${message}`);
-    expect(result.code).toBe(1);
-    expect(requests.length).toBe(before);
-  });
+// The releases page when CHAT_REPO names one; with only CHAT_DOWNLOAD_URL, the mirror (github.com//releases is no page).
+for (const repo of [undefined, "example/chat"]) {
+  const where = () => (repo ? `https://github.com/${repo}/releases` : `${base}/good`);
+  for (const [os, machine, message] of [
+    ["FreeBSD", "amd64", () => `there is no chat build for FreeBSD (there are builds for Linux, macOS and Windows; ${where()})`],
+    ["Linux", "i686", () => "there is no chat build for the i686 processor (there are builds for x86-64 and arm64)"],
+    ["MINGW64_NT-10.0", "x86_64", () => `on Windows, download chat-VERSION-windows-x64.zip from ${where()} and unzip it: chat.exe is the whole program`],
+  ] as const) {
+    test(`uname ${os} ${machine}${repo ? `, CHAT_REPO=${repo}` : ""}: one line naming where builds are, before any download`, async () => {
+      const before = requests.length;
+      const PATH = await fakeSystem(os, machine);
+      const result = await install({ CHAT_DOWNLOAD_URL: `${base}/good`, CHAT_INSTALL_DIR: join(scratch, "never"), PATH, ...(repo && { CHAT_REPO: repo }) });
+      expect(result.stderr).toBe(`chat install: error: ${message()}\n`);
+      expect(result.code).toBe(1);
+      expect(requests.length).toBe(before);
+    });
+  }
 }
 
 test("a release that is not there: the URL that failed, exit 1", async () => {

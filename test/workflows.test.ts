@@ -6,6 +6,7 @@ import { ROOT } from "./helpers.ts";
 
 interface Step {
   uses?: string;
+  with?: Record<string, string>;
   run?: string;
 }
 interface Workflow {
@@ -44,14 +45,23 @@ test("ci.yml: the tests on every push and pull request, on Linux and macOS, thro
   expect(commands(flow)).toContain(".ci/run");
 });
 
+function isReleaseArtifact(step: Step, action: "upload" | "download"): boolean {
+  return step.uses?.startsWith(`actions/${action}-artifact@`) === true && step.with?.name === "release";
+}
+
 test("release.yml: on a v* tag, build and check everything, then publish only what was checked", async () => {
   const flow = await workflow("release.yml");
   expect(flow.on).toEqual({ push: { tags: ["v*"] } });
   expect(flow.permissions).toEqual({ contents: "read" });
   const { build, publish } = flow.jobs;
   const run = build!.steps.map((step) => step.run);
+  const check = run.indexOf('npm run release:check -- --tag "$GITHUB_REF_NAME"');
   expect(run.indexOf("npm run release")).toBeGreaterThan(-1);
-  expect(run.indexOf('npm run release:check -- --tag "$GITHUB_REF_NAME"')).toBeGreaterThan(run.indexOf("npm run release"));
+  expect(check).toBeGreaterThan(run.indexOf("npm run release"));
+  // Only archives that passed the check leave the build job, and publish attaches those, not a build of its own.
+  expect(build!.steps.findIndex((step) => isReleaseArtifact(step, "upload"))).toBeGreaterThan(check);
+  expect(publish!.steps.some((step) => isReleaseArtifact(step, "download"))).toBe(true);
+  expect(publish!.steps.filter((step) => /npm run release(?![\w:-])/.test(step.run ?? ""))).toEqual([]);
   expect(publish!.needs).toEqual(Object.keys(flow.jobs).filter((job) => job !== "publish"));
   expect(commands(flow).filter((line) => line.includes("gh release")).join("\n")).toContain("dist/release/* install.sh");
 });
