@@ -6,8 +6,7 @@ import pkg from "../package.json" with { type: "json" };
 import connect from "./connect.ts";
 import serve from "./serve.ts";
 
-declare const CHAT_VERSION: string | undefined; // set by `bun build --define` for releases
-const version = typeof CHAT_VERSION === "string" ? CHAT_VERSION : pkg.version;
+const version = pkg.version; // bundled into the binary with the rest
 
 const subCommands = { serve, connect } as Record<string, CommandDef<ArgsDef>>;
 

@@ -33,7 +33,7 @@ async function compile(platform: Platform): Promise<Uint8Array> {
   const dir = join(buildDir, platform.name);
   // build.ts embeds the version and builds with NODE_ENV=production; Bun fetches a cross target's runtime from npm.
   const build = Bun.spawnSync(
-    [process.execPath, "scripts/build.ts", "--target", platform.bunTarget, "--outfile", join(dir, "chat"), "--version", pkg.version],
+    [process.execPath, "scripts/build.ts", "--target", platform.bunTarget, "--outfile", join(dir, "chat")],
     { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
   );
   if (build.exitCode !== 0) {
