@@ -174,6 +174,8 @@ export interface Peer {
   until(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   say(text: string): void;
   send(data: string | Uint8Array): void;
+  /** Writes all of data, waiting for the socket to drain as often as needed; rejects if the connection closes first. */
+  sendAll(data: string | Uint8Array): Promise<void>;
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>;
   close(): void;
@@ -185,6 +187,12 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
   const lines = new Lines();
   let closed!: () => void;
   const closedPromise = new Promise<void>((resolve) => (closed = resolve));
+  let drained: (() => void) | undefined;
+  const wake = () => {
+    const waiter = drained;
+    drained = undefined;
+    waiter?.();
+  };
   const socket = await Bun.connect({
     hostname: host,
     port,
@@ -192,6 +200,7 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
     socket: {
       binaryType: "uint8array",
       data: (_s, bytes) => lines.push(bytes),
+      drain: wake,
       end: (s) => {
         lines.end();
         s.end(); // like nc: the server is done, so are we
@@ -199,10 +208,21 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
       close: () => {
         lines.end();
         closed();
+        wake();
       },
       error: () => {},
     },
   });
+  const sendAll = async (data: string | Uint8Array) => {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = socket.write(bytes.subarray(offset));
+      if (n < 0 || lines.ended) throw new Error(`connection closed while writing (${offset}/${bytes.length} bytes written)`);
+      offset += n;
+      if (offset < bytes.length) await new Promise<void>((resolve) => (drained = resolve));
+    }
+  };
   // Writes here are small; a test that floods uses send() and checks the return itself.
   const peer: Peer = {
     socket,
@@ -211,6 +231,7 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
     until: (re, ms) => lines.until(re, ms),
     say: (text) => void socket.write(`${text}\n`),
     send: (data) => void socket.write(data),
+    sendAll,
     closed: closedPromise,
     close: () => {
       peers.delete(peer);
