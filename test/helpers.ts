@@ -81,7 +81,8 @@ export class Lines {
   }
 }
 
-async function pump(stream: ReadableStream<Uint8Array>, lines: Lines): Promise<void> {
+/** Feeds a stream into lines, and ends them when the stream ends. */
+export async function pump(stream: ReadableStream<Uint8Array>, lines: Lines): Promise<void> {
   try {
     for await (const chunk of stream) lines.push(chunk);
   } finally {
@@ -247,6 +248,15 @@ export async function join(port: number): Promise<Peer> {
   const peer = await dial(port);
   peer.name = (await peer.until(/^You are (.+)$/))[1]!;
   return peer;
+}
+
+/** `chat connect 127.0.0.1:PORT ...args` fed input on stdin; resolves with what it printed and its exit code. */
+export async function chatConnect(port: number, args: string[] = [], input = "", env: Record<string, string> = {}) {
+  const client = run(["connect", `127.0.0.1:${port}`, ...args], { env });
+  client.proc.stdin!.write(input);
+  client.proc.stdin!.end();
+  const code = await client.exited;
+  return { code, stdout: client.stdout.all, stderr: client.stderr.all };
 }
 
 /** Closes every peer a test opened and did not close. */
