@@ -1,6 +1,7 @@
 // Every limit a server enforces, over real sockets: line length, slow readers, connection counts, idle clients.
 import { afterEach, expect, test } from "bun:test";
 import { closePeers, dial, escape, join, serve, unique } from "./helpers.ts";
+import { dialFrom } from "./secure.ts";
 
 afterEach(closePeers);
 
@@ -151,13 +152,27 @@ test("--max-per-ip: the next connection from the same address gets * server is f
   const third = await dial(server.port);
   await third.until(/^\* server is full$/);
   await third.closed;
+  expect(third.lines.all).toEqual(["* server is full"]);
+  const elsewhere = dialFrom(server.port, "127.0.0.2"); // another address has places of its own
+  await elsewhere.until(/^You are 127\.0\.0\.2:\d+$/);
+  elsewhere.close();
 });
 
 test("CHAT_MAX_CLIENTS is the twin of --max-clients, and the flag wins", async () => {
-  await using server = await serve(["--max-clients", "1"], { CHAT_MAX_CLIENTS: "5" });
-  await join(server.port);
-  const second = await dial(server.port);
-  await second.until(/^\* server is full$/);
+  {
+    await using server = await serve([], { CHAT_MAX_CLIENTS: "1" });
+    await join(server.port);
+    const second = await dial(server.port);
+    await second.until(/^\* server is full$/);
+    await second.closed;
+  }
+  {
+    await using server = await serve(["--max-clients", "1"], { CHAT_MAX_CLIENTS: "5" });
+    await join(server.port);
+    const second = await dial(server.port);
+    await second.until(/^\* server is full$/);
+    await second.closed;
+  }
 });
 
 test("--idle 1s: a silent client is dropped with (idle); a talking one stays", async () => {
