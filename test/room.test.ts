@@ -133,8 +133,14 @@ describe("/msg", () => {
 
   test("to a missing user: the sender is told, nobody else hears", async () => {
     const alice = await person("alice");
-    alice.say("/msg nobody-here-at-all hello?");
+    const bob = await person("bob");
+    const text = unique("lost");
+    alice.say(`/msg nobody-here-at-all ${text}`);
     await alice.until(/^\* no one here is called nobody-here-at-all$/);
+    const after = unique("public");
+    alice.say(after);
+    await bob.until(new RegExp(`^${escape(alice.name)}: ${after}$`));
+    expect(bob.lines.all.filter((l) => l.includes(text) || l.includes("nobody-here-at-all"))).toEqual([]);
   });
 
   test("to an away user: delivered, and the sender is told", async () => {
@@ -174,10 +180,17 @@ describe("other commands", () => {
 
   test("/help lists every command, to the asker only", async () => {
     const alice = await person("alice");
+    const bob = await person("bob");
     alice.say("/help");
     await alice.until(/^\* Commands:$/);
     for (const command of ["/nick NAME", "/who", "/msg NAME TEXT", "/me TEXT", "/away", "/back", "/help", "/quit"])
       await alice.until(new RegExp(`^\\*\\s+${escape(command)}\\s`));
+    const after = unique("after-help");
+    alice.say(after);
+    await bob.until(new RegExp(`^${escape(alice.name)}: ${after}$`));
+    const help = (l: string) => /^\*\s+(Commands:|\/)/.test(l);
+    expect(alice.lines.all.filter(help)).toContain("* Commands:"); // what the filter finds in the asker's lines
+    expect(bob.lines.all.filter(help)).toEqual([]);
   });
 
   test("an unknown command: * unknown command /x (try /help), and the connection stays", async () => {
