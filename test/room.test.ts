@@ -305,12 +305,11 @@ describe("JSON mode", () => {
   test("/mode json as first line: every event is one JSON object per line; nc users stay plain", async () => {
     await using room = await serve(["--rate", "0"]); // a room of its own: no late events from other tests
     const plain = await person("plain", room.port);
-    const bot = await dial(room.port);
-    await bot.until(/^You are /);
+    const bot = await join(room.port);
     bot.say("/mode json");
     const welcome = JSON.parse((await bot.until(/^\{"type":"welcome"/)).input!);
     expect(welcome).toMatchObject({ type: "welcome", lang: "en" });
-    expect(welcome.present.map((p: { name: string }) => p.name)).toContain(plain.name);
+    expect(welcome.present.map((p: { name: string }) => p.name)).toEqual([plain.name]);
     expect(typeof welcome.ts).toBe("number");
     const events = async (re: RegExp) => JSON.parse((await bot.until(re)).input!);
 
@@ -332,6 +331,7 @@ describe("JSON mode", () => {
     expect(await events(/"type":"notice"/)).toMatchObject({ type: "notice", text: "unknown command /bogus (try /help)" });
 
     await plain.until(new RegExp(`^${escape(plain.name)}: ${text}$`)); // plain stays plain
+    await plain.until(new RegExp(`^${escape(newName)} has left$`)); // the last event plain shares with the bot
     expect(plain.lines.all.some((l) => l.startsWith("{"))).toBe(false);
   });
 
