@@ -219,8 +219,7 @@ describe("history", () => {
     alice.say("/me h5");
     alice.say(`/msg ${alice.name} private-note`);
     await alice.until(/private-note$/);
-    const late = await dial(room.port);
-    await late.until(/^You are /);
+    const late = await join(room.port);
     const replay = [await late.until(/^\[\d\d:\d\d\] /), await late.until(/^\[\d\d:\d\d\] /), await late.until(/^\[\d\d:\d\d\] /)].map((m) => m.input!.slice(8));
     expect(replay).toEqual([`${alice.name}: h3`, `${alice.name}: h4`, `* ${alice.name} h5`]);
     late.say("/who"); // the reply comes after any further replay
@@ -233,8 +232,7 @@ describe("history", () => {
     const alice = await person("alice", room.port);
     alice.say("not kept");
     await alice.until(/: not kept$/);
-    const late = await dial(room.port);
-    await late.until(/^You are /);
+    const late = await join(room.port);
     late.say("/who");
     await late.until(/^\* Present:/);
     expect(late.lines.all.some((l) => l.includes("not kept"))).toBe(false);
@@ -245,8 +243,7 @@ test("--motd FILE is shown to every newcomer after the welcome", async () => {
   const dir = `${process.env.TMPDIR ?? "/tmp"}/chat-motd-${process.pid}`;
   await Bun.write(`${dir}/motd.txt`, "Welcome to the test room.\nBe kind.\n");
   await using room = await serve(["--motd", `${dir}/motd.txt`]);
-  const alice = await dial(room.port);
-  await alice.until(/^You are /);
+  const alice = await join(room.port);
   await alice.until(/^\* Welcome to the test room\.$/);
   await alice.until(/^\* Be kind\.$/);
 });
@@ -340,8 +337,7 @@ describe("JSON mode", () => {
     const alice = await person("alice", room.port);
     alice.say("remember me");
     await alice.until(/: remember me$/);
-    const bot = await dial(room.port);
-    await bot.until(/^You are /);
+    const bot = await join(room.port);
     bot.say("/mode json");
     const history = JSON.parse((await bot.until(/^\{"type":"history"/)).input!);
     expect(history.lines).toEqual([expect.objectContaining({ type: "message", from: alice.name, text: "remember me" })]);
