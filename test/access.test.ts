@@ -26,10 +26,10 @@ test("--deny keeps an address out without a word; others come in", async () => {
 });
 
 test("--allow lets in only its ranges; --allow repeats", async () => {
-  await using server = await serve(["--allow", "10.0.0.0/8", "--allow=127.0.0.2/32"]);
+  await using server = await serve(["--allow", "127.0.0.2", "--allow=127.0.0.3/32"]);
   await letIn(server.port, "127.0.0.2");
+  await letIn(server.port, "127.0.0.3");
   await keptOut(server.port, "127.0.0.1");
-  await keptOut(server.port, "127.0.0.3");
 });
 
 test("deny first: an address both allowed and denied is kept out", async () => {

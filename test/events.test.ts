@@ -10,18 +10,16 @@ describe("English (default)", () => {
   afterAll(() => server.kill());
 
   test("a newcomer is told its name, which is its address", async () => {
-    const alice = await dial(server.port);
-    const [, name] = await alice.until(/^You are (.+)$/);
-    expect(name).toBe(`127.0.0.1:${alice.socket.localPort}`);
+    const alice = await join(server.port);
+    expect(alice.name).toBe(`127.0.0.1:${alice.socket.localPort}`);
   });
 
   test("the others are told who arrived, the newcomer who is present", async () => {
     const alice = await join(server.port);
-    const bob = await dial(server.port);
-    const [, bobName] = await bob.until(/^You are (.+)$/);
+    const bob = await join(server.port);
     const [, present] = await bob.until(/^Present: (.+)$/);
     expect(present!.split(", ")).toContain(alice.name);
-    await alice.until(new RegExp(`^${escape(bobName!)} has arrived$`));
+    await alice.until(new RegExp(`^${escape(bob.name)} has arrived$`));
   });
 
   test("a chat line reaches everyone, the sender too", async () => {
@@ -42,8 +40,7 @@ describe("English (default)", () => {
 
   test("nobody present: no Present line", async () => {
     await using lonely = await serve();
-    const alice = await dial(lonely.port);
-    await alice.until(/^You are /);
+    const alice = await join(lonely.port);
     alice.say("/who"); // the reply proves the welcome is over
     await alice.until(/^\* Present: /);
     expect(alice.lines.all.some((l) => l.startsWith("Present:"))).toBe(false);

@@ -81,7 +81,8 @@ export class Lines {
   }
 }
 
-async function pump(stream: ReadableStream<Uint8Array>, lines: Lines): Promise<void> {
+/** Feeds a stream into lines, and ends them when the stream ends. */
+export async function pump(stream: ReadableStream<Uint8Array>, lines: Lines): Promise<void> {
   try {
     for await (const chunk of stream) lines.push(chunk);
   } finally {
@@ -174,6 +175,8 @@ export interface Peer {
   until(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   say(text: string): void;
   send(data: string | Uint8Array): void;
+  /** Writes all of data, waiting for the socket to drain as often as needed; rejects if the connection closes first. */
+  sendAll(data: string | Uint8Array): Promise<void>;
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>;
   close(): void;
@@ -185,6 +188,12 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
   const lines = new Lines();
   let closed!: () => void;
   const closedPromise = new Promise<void>((resolve) => (closed = resolve));
+  let drained: (() => void) | undefined;
+  const wake = () => {
+    const waiter = drained;
+    drained = undefined;
+    waiter?.();
+  };
   const socket = await Bun.connect({
     hostname: host,
     port,
@@ -192,6 +201,7 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
     socket: {
       binaryType: "uint8array",
       data: (_s, bytes) => lines.push(bytes),
+      drain: wake,
       end: (s) => {
         lines.end();
         s.end(); // like nc: the server is done, so are we
@@ -199,10 +209,21 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
       close: () => {
         lines.end();
         closed();
+        wake();
       },
       error: () => {},
     },
   });
+  const sendAll = async (data: string | Uint8Array) => {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = socket.write(bytes.subarray(offset));
+      if (n < 0 || lines.ended) throw new Error(`connection closed while writing (${offset}/${bytes.length} bytes written)`);
+      offset += n;
+      if (offset < bytes.length) await new Promise<void>((resolve) => (drained = resolve));
+    }
+  };
   // Writes here are small; a test that floods uses send() and checks the return itself.
   const peer: Peer = {
     socket,
@@ -211,6 +232,7 @@ export async function dial(port: number, host = "127.0.0.1"): Promise<Peer> {
     until: (re, ms) => lines.until(re, ms),
     say: (text) => void socket.write(`${text}\n`),
     send: (data) => void socket.write(data),
+    sendAll,
     closed: closedPromise,
     close: () => {
       peers.delete(peer);
@@ -226,6 +248,15 @@ export async function join(port: number): Promise<Peer> {
   const peer = await dial(port);
   peer.name = (await peer.until(/^You are (.+)$/))[1]!;
   return peer;
+}
+
+/** `chat connect 127.0.0.1:PORT ...args` fed input on stdin; resolves with what it printed and its exit code. */
+export async function chatConnect(port: number, args: string[] = [], input = "", env: Record<string, string> = {}) {
+  const client = run(["connect", `127.0.0.1:${port}`, ...args], { env });
+  client.proc.stdin!.write(input);
+  client.proc.stdin!.end();
+  const code = await client.exited;
+  return { code, stdout: client.stdout.all, stderr: client.stderr.all };
 }
 
 /** Closes every peer a test opened and did not close. */

@@ -1,6 +1,7 @@
 // Every limit a server enforces, over real sockets: line length, slow readers, connection counts, idle clients.
 import { afterEach, expect, test } from "bun:test";
 import { closePeers, dial, escape, join, serve, unique } from "./helpers.ts";
+import { dialFrom } from "./secure.ts";
 
 afterEach(closePeers);
 
@@ -56,11 +57,15 @@ test("the sender of a long line gets * line too long; --max-line sets the limit"
   const alice = await join(server.port);
   const bob = await join(server.port);
   const tag = unique("ok");
+  const exact = `${tag}${"y".repeat(100 - tag.length)}`; // exactly 100 bytes: allowed
+  const marker = unique("after");
   bob.say("x".repeat(101));
-  bob.say(`${tag}${"y".repeat(100 - tag.length)}`); // exactly 100 bytes: allowed
+  bob.say(exact);
   await bob.until(/^\* line too long$/);
-  await alice.until(new RegExp(`^${escape(bob.name)}: ${tag}y+$`));
-  expect(alice.lines.all.some((l) => l.includes("x".repeat(101)))).toBe(false);
+  bob.say(marker);
+  await alice.until(said(bob.name, marker));
+  // Dropped, not cut to fit: nothing of the 101-byte line, all of the 100-byte one.
+  expect(alice.lines.all.filter((l) => l.startsWith(`${bob.name}: `))).toEqual([`${bob.name}: ${exact}`, `${bob.name}: ${marker}`]);
 });
 
 test("a client that stops reading is dropped as too slow while 50 others get every line in order", async () => {
@@ -147,13 +152,27 @@ test("--max-per-ip: the next connection from the same address gets * server is f
   const third = await dial(server.port);
   await third.until(/^\* server is full$/);
   await third.closed;
+  expect(third.lines.all).toEqual(["* server is full"]);
+  const elsewhere = dialFrom(server.port, "127.0.0.2"); // another address has places of its own
+  await elsewhere.until(/^You are 127\.0\.0\.2:\d+$/);
+  elsewhere.close();
 });
 
 test("CHAT_MAX_CLIENTS is the twin of --max-clients, and the flag wins", async () => {
-  await using server = await serve(["--max-clients", "1"], { CHAT_MAX_CLIENTS: "5" });
-  await join(server.port);
-  const second = await dial(server.port);
-  await second.until(/^\* server is full$/);
+  {
+    await using server = await serve([], { CHAT_MAX_CLIENTS: "1" });
+    await join(server.port);
+    const second = await dial(server.port);
+    await second.until(/^\* server is full$/);
+    await second.closed;
+  }
+  {
+    await using server = await serve(["--max-clients", "1"], { CHAT_MAX_CLIENTS: "5" });
+    await join(server.port);
+    const second = await dial(server.port);
+    await second.until(/^\* server is full$/);
+    await second.closed;
+  }
 });
 
 test("--idle 1s: a silent client is dropped with (idle); a talking one stays", async () => {

@@ -58,6 +58,7 @@ test("/mute: announced to everyone; the muted member's lines reach nobody", asyn
   const op = await operator(server.port);
   const loud = await visitor(server.port, "127.0.0.2", "loud");
   op.say("/mute loud 1h");
+  await op.until(/^\* loud has been muted for 1h$/);
   await loud.until(/^\* loud has been muted for 1h$/);
   const hidden = unique("hidden");
   loud.say(hidden);

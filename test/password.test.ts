@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
-import { closePeers, dial, escape, join, run, serve, unique, type Server } from "./helpers.ts";
+import { chatConnect, closePeers, dial, escape, join, run, serve, unique, type Server } from "./helpers.ts";
 
 const PASSWORD = "open sesame";
 let server: Server;
@@ -137,18 +137,10 @@ test("a client that never answers is closed after --login-timeout", async () => 
   expect(peer.lines.all).toEqual(["* password:"]);
 });
 
-async function connect(port: number, env: Record<string, string>, args: string[] = [], input = "") {
-  const client = run(["connect", `127.0.0.1:${port}`, ...args], { env });
-  client.proc.stdin!.write(input);
-  client.proc.stdin!.end();
-  const code = await client.exited;
-  return { code, stdout: client.stdout.all, stderr: client.stderr.all };
-}
-
 test("chat connect answers with CHAT_PASSWORD", async () => {
   const watcher = await enter();
   const text = unique("env-password");
-  const { code, stdout, stderr } = await connect(server.port, { CHAT_PASSWORD: PASSWORD }, ["--name", "envpw"], `${text}\n`);
+  const { code, stdout, stderr } = await chatConnect(server.port, ["--name", "envpw"], `${text}\n`, { CHAT_PASSWORD: PASSWORD });
   expect(stderr).toEqual([]);
   expect(code).toBe(0);
   expect(stdout).toContain(`envpw: ${text}`);
@@ -159,20 +151,20 @@ test("chat connect answers with --password-file; its final newline is not part o
   const file = joinPath(dir, "password");
   writeFileSync(file, `${PASSWORD}\n`);
   const text = unique("file-password");
-  const { code, stdout } = await connect(server.port, {}, ["--password-file", file, "--name", "filepw"], `${text}\n`);
+  const { code, stdout } = await chatConnect(server.port, ["--password-file", file, "--name", "filepw"], `${text}\n`);
   expect(code).toBe(0);
   expect(stdout).toContain(`filepw: ${text}`);
 });
 
 test("chat connect with a wrong password: one line, exit 1", async () => {
-  const { code, stdout, stderr } = await connect(server.port, { CHAT_PASSWORD: "not it" }, [], "never-sent\n");
+  const { code, stdout, stderr } = await chatConnect(server.port, [], "never-sent\n", { CHAT_PASSWORD: "not it" });
   expect(code).toBe(1);
   expect(stdout).toEqual([]);
   expect(stderr).toEqual(["chat: wrong password"]);
 });
 
 test("chat connect without a password: one line that says where to put it, exit 1", async () => {
-  const { code, stderr } = await connect(server.port, { CHAT_PASSWORD: "" }, [], "hi\n");
+  const { code, stderr } = await chatConnect(server.port, [], "hi\n", { CHAT_PASSWORD: "" });
   expect(code).toBe(1);
   expect(stderr).toEqual(["chat: this room needs a password: set CHAT_PASSWORD or use --password-file"]);
 });
@@ -182,7 +174,7 @@ test("chat connect never sends its password to a room that does not ask for one"
   const watcher = await join(open.port);
   const secret = unique("secret");
   const text = unique("after");
-  const { code } = await connect(open.port, { CHAT_PASSWORD: secret }, ["--name", "careful"], `${text}\n`);
+  const { code } = await chatConnect(open.port, ["--name", "careful"], `${text}\n`, { CHAT_PASSWORD: secret });
   expect(code).toBe(0);
   await watcher.until(new RegExp(`^careful: ${text}$`));
   expect(watcher.lines.all.some((l) => l.includes(secret))).toBe(false);

@@ -1,6 +1,6 @@
 // TLS: serve --tls-cert/--tls-key, connect --tls with --ca or --insecure, openssl s_client as a third-party client, plain clients turned away.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, run, serve, unique, type Server } from "./helpers.ts";
+import { chatConnect, closePeers, dial, escape, join, Lines, pump, run, serve, unique, type Server } from "./helpers.ts";
 import { dialTls, makeCertificates, type Certificates } from "./secure.ts";
 
 let certs: Certificates;
@@ -15,14 +15,8 @@ afterAll(async () => {
 });
 afterEach(closePeers);
 
-/** chat connect with input lines; resolves with what it printed and its exit code. */
-async function connect(args: string[], input: string, env: Record<string, string> = {}) {
-  const client = run(["connect", `127.0.0.1:${server.port}`, ...args], { env });
-  client.proc.stdin!.write(input);
-  client.proc.stdin!.end();
-  const code = await client.exited;
-  return { code, stdout: client.stdout.all, stderr: client.stderr.all };
-}
+/** chat connect to the TLS server with input lines. */
+const connect = (args: string[], input: string) => chatConnect(server.port, args, input);
 
 test("chat connect --tls --ca: the conversation goes over TLS", async () => {
   const watcher = await dialTls(server.port, certs.ca);
@@ -71,12 +65,8 @@ test("openssl s_client is a client like any other", async () => {
     );
     return { proc, async [Symbol.asyncDispose]() { proc.kill(); await proc.exited; } };
   })();
-  const { Lines } = await import("./helpers.ts");
   const out = new Lines();
-  void (async () => {
-    for await (const chunk of sclient.proc.stdout) out.push(chunk);
-    out.end();
-  })();
+  void pump(sclient.proc.stdout, out);
   const [, name] = await out.until(/^You are (.+)$/);
   const text = unique("openssl");
   sclient.proc.stdin.write(`${text}\n`);
@@ -131,11 +121,9 @@ test("chat connect --tls to a plain server: one line, exit 1; its handshake is n
 test("TLS and a room password together", async () => {
   await using locked = await serve(["--tls-cert", certs.cert, "--tls-key", certs.key], { CHAT_PASSWORD: "tls-and-pass" });
   const text = unique("both");
-  const client = run(["connect", `127.0.0.1:${locked.port}`, "--tls", "--ca", certs.ca, "--name", "both"], { env: { CHAT_PASSWORD: "tls-and-pass" } });
-  client.proc.stdin!.write(`${text}\n`);
-  client.proc.stdin!.end();
-  expect(await client.exited).toBe(0);
-  expect(client.stdout.all).toContain(`both: ${text}`);
+  const { code, stdout } = await chatConnect(locked.port, ["--tls", "--ca", certs.ca, "--name", "both"], `${text}\n`, { CHAT_PASSWORD: "tls-and-pass" });
+  expect(code).toBe(0);
+  expect(stdout).toContain(`both: ${text}`);
 });
 
 for (const [args, code, message] of [
