@@ -3,6 +3,7 @@ import { AccessList } from "../core/access.ts";
 import { Secret } from "../core/auth.ts";
 import { Bans, type Ban } from "../core/bans.ts";
 import { ChatError, usageError } from "../core/errors.ts";
+import { DEFAULT_HISTORY } from "../core/hub.ts";
 import { LANGS, wordsFor } from "../core/messages.ts";
 import { serveMetrics } from "../core/monitor.ts";
 import { Moderation } from "../core/moderation.ts";
@@ -33,7 +34,7 @@ const serveArgs = {
   port: option(`port to listen on, 0 for any free port (default ${DEFAULT_PORT}) [CHAT_PORT]`, "PORT"),
   lang: option("language of the room's words: en or zh (default en) [CHAT_LANG]", "LANG"),
   anonymous: { type: "boolean", description: "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]" },
-  history: option("chat lines replayed to a newcomer, 0 = off (default 20) [CHAT_HISTORY]", "N"),
+  history: option(`chat lines replayed to a newcomer, 0 = off (default ${DEFAULT_HISTORY}) [CHAT_HISTORY]`, "N"),
   motd: option("file whose lines every newcomer sees after the welcome [CHAT_MOTD]", "FILE"),
   "max-line": option("longest line in bytes; longer ones are dropped (default 4096) [CHAT_MAX_LINE]", "BYTES"),
   "max-queue": option("bytes queued for a client that does not read before it is dropped (default 1MiB) [CHAT_MAX_QUEUE]", "BYTES"),
@@ -65,7 +66,7 @@ function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptio
     port: parsePort(get("port") ?? String(DEFAULT_PORT)),
     words: wordsFor(lang),
     anonymous: pickBoolean(args, env, "anonymous"),
-    history: parseCount(get("history") ?? "20", "--history"),
+    history: parseCount(get("history") ?? String(DEFAULT_HISTORY), "--history"),
     motdFile: get("motd"),
     maxLine,
     maxQueue: parseSize(get("max-queue") ?? "1MiB", "--max-queue"),

@@ -22,6 +22,9 @@ export interface Member {
   close(reason?: Reason): void;
 }
 
+/** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
+export const DEFAULT_HISTORY = 20;
+
 export interface HubOptions {
   words: Words;
   /** Name newcomers guest-N instead of by their address. */
@@ -81,7 +84,7 @@ export class Hub {
   constructor(options: HubOptions) {
     this.#words = options.words;
     this.#anonymous = options.anonymous ?? false;
-    this.#history = new History(options.history ?? 20);
+    this.#history = new History(options.history ?? DEFAULT_HISTORY);
     this.#motd = options.motd ?? [];
     this.#now = options.now ?? Date.now;
     this.#moderation = options.moderation ?? new Moderation({ now: this.#now });

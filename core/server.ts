@@ -42,7 +42,7 @@ export interface ServerOptions {
   /** The room password; without one, newcomers are in at once. */
   password?: Secret;
   /** How long a newcomer has for the TLS handshake and the password. */
-  loginTimeoutMs?: number;
+  loginTimeoutMs: number;
   /** The pause before a wrong password is answered. */
   loginPauseMs?: number;
   /** Operators, mutes and bans. */
@@ -60,7 +60,6 @@ export interface Log {
 
 /** How long a server that is shutting down waits for queues to drain. */
 const SHUTDOWN_MS = 2000;
-const LOGIN_TIMEOUT_MS = 30_000;
 const LOGIN_PAUSE_MS = 1000;
 
 /**
@@ -288,7 +287,7 @@ export class ChatServer {
     this.metrics.accepted++;
     if (this.#options.tls || this.#options.password) {
       // Scanners and plain clients on a TLS port send nothing useful: they get this long, then are closed.
-      c.loginTimer = setTimeout(() => this.#loginTimeout(c), this.#options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
+      c.loginTimer = setTimeout(() => this.#loginTimeout(c), this.#options.loginTimeoutMs);
     }
     if (this.#options.tls) c.stage = "handshake";
     else this.#admit(c);
@@ -313,7 +312,7 @@ export class ChatServer {
     if (refusal === "denied") return c.outbox.terminate();
     if (!this.#options.tls) return this.#goodbye(c, refusal);
     c.stage = "handshake"; // the reason goes out once the client can read it
-    c.loginTimer = setTimeout(() => c.outbox.terminate(), this.#options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
+    c.loginTimer = setTimeout(() => c.outbox.terminate(), this.#options.loginTimeoutMs);
   }
 
   #goodbye(c: Connection, refusal: Refusal): void {
