@@ -1,11 +1,12 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
+import { parseInput } from "./commands.ts";
 import { ChatError, formatHost } from "./errors.ts";
-import { encodeLine, TextLineReader } from "./framing.ts";
+import { decodeLine, encodeLine, LineReader, TextLineReader } from "./framing.ts";
 import { Link } from "./link.ts";
 import { countLines, Pacer, pieces } from "./pacer.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
 import { PasswordPrompt } from "./prompt.ts";
-import { nameProblem } from "./sanitize.ts";
+import { cleanText, nameProblem } from "./sanitize.ts";
 import { Session, type Timed } from "./session.ts";
 import type { TlsTrust } from "./tls.ts";
 
@@ -52,7 +53,7 @@ export interface Room {
 
 /** How long to wait for the server to answer the name claim before sending input anyway. */
 const CLAIM_WAIT_MS = 3000;
-const QUIT = new TextEncoder().encode("/quit");
+const SLASH = 0x2f;
 
 /**
  * Connects, switches to JSON mode and claims the name; resolves once the name is settled.
@@ -151,17 +152,22 @@ export async function runPipe(options: ClientOptions): Promise<number> {
         },
   );
 
-  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for.
+  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for,
+  // in lines cut as the server cuts them.
   const pump = (async () => {
-    let atLineStart = true;
+    const lines = new LineReader();
+    let quit = false;
+    const watch = (line: Uint8Array) => {
+      if (quitsBytes(line)) quit = true;
+    };
     for await (const chunk of options.input) {
       for (const piece of pieces(chunk)) {
         await pacer.room();
         if (!(await link.write(piece))) return "lost";
         pacer.sent(piece);
       }
-      if (saysQuit(chunk, atLineStart)) return "quit";
-      atLineStart = chunk[chunk.length - 1] === 0x0a;
+      lines.push(chunk, watch, () => {}); // an overlong line is dropped by the server too
+      if (quit) return "quit";
     }
     return "ended";
   })();
@@ -193,13 +199,14 @@ function usableName(options: RoomOptions): string | undefined {
   return undefined;
 }
 
-/** Whether the chunk holds a line `/quit`. */
-function saysQuit(chunk: Uint8Array, atLineStart: boolean): boolean {
-  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  for (let at = bytes.indexOf(QUIT); at >= 0; at = bytes.indexOf(QUIT, at + 1)) {
-    const lineStart = at === 0 ? atLineStart : chunk[at - 1] === 0x0a;
-    const next = chunk[at + QUIT.length];
-    if (lineStart && (next === undefined || next === 0x0a || next === 0x0d || next === 0x20)) return true;
-  }
-  return false;
+/** Whether the server takes this line for /quit: it cleans the line, then parses it. */
+export function saysQuit(line: string): boolean {
+  return parseInput(cleanText(line)).kind === "quit";
+}
+
+/** saysQuit for a line of bytes; most lines start with a printable character other than `/`, and cleaning keeps that first. */
+function quitsBytes(line: Uint8Array): boolean {
+  const first = line[0];
+  if (first === undefined || (first !== SLASH && first >= 0x20 && first < 0x7f)) return false;
+  return saysQuit(decodeLine(line));
 }

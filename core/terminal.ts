@@ -1,5 +1,5 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
-import { joinRoom, type RoomOptions } from "./client.ts";
+import { joinRoom, saysQuit, type RoomOptions } from "./client.ts";
 import { charWidth, displayWidth, LineEditor } from "./editor.ts";
 import { encodeLine } from "./framing.ts";
 import { wordsFor } from "./messages.ts";
@@ -126,7 +126,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
         case "submit":
           if (action.line.trim() === "") break;
           void room.link.write(encodeLine(action.line));
-          if (/^\/quit(\s|$)/i.test(action.line)) leave();
+          if (saysQuit(action.line)) leave();
           else screen.redraw();
           break;
         case "eof":

@@ -93,6 +93,27 @@ test("/quit in the input leaves and exits 0", async () => {
   expect(await client.exited).toBe(0);
 });
 
+// The server lowercases the command and ends it at any white space; the client must agree, or it takes the close
+// that follows for a lost connection. Input stays open: only the /quit can end the run.
+for (const [label, quit] of [
+  ["/QUIT", "/QUIT"],
+  ["/quit<TAB>", "/quit\t"],
+]) {
+  test(`a piped ${label} line quits as the server reads it: exit 0 while the input is still open`, async () => {
+    const watcher = await join(server.port);
+    const name = unique("q").slice(0, 30);
+    const text = unique("before-quit");
+    await using client = run(["connect", `127.0.0.1:${server.port}`, "--name", name]);
+    await watcher.until(new RegExp(`is now known as ${escape(name)}$`));
+    client.proc.stdin!.write(`${text}\n${quit}\n`);
+    client.proc.stdin!.flush();
+    await watcher.until(new RegExp(`^${escape(name)}: ${text}$`));
+    await watcher.until(new RegExp(`^${escape(name)} has left$`));
+    expect(await client.exited).toBe(0);
+    expect(client.stderr.all).toEqual([]);
+  });
+}
+
 test("connection refused: one line on stderr, exit 1", async () => {
   const port = closedPort();
   const { stdout, stderr, code } = await sh(`"$CHAT" connect 127.0.0.1:${port} </dev/null`);
