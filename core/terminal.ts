@@ -124,8 +124,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
           screen.redraw();
           break;
         case "submit":
-          if (action.line.trim() === "") break;
-          void room.link.write(encodeLine(action.line));
+          void room.link.write(encodeLine(action.line)); // a blank line too: the server ignores it
           if (saysQuit(action.line)) leave();
           else screen.redraw();
           break;

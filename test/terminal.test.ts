@@ -39,6 +39,17 @@ class Tmux {
     return this.screen().split("\n")[Number(row)] ?? "";
   }
 
+  /** Waits until the cursor is in this column: capture-pane trims trailing blanks, so only the cursor shows them. */
+  async untilCursorColumn(column: number, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const [, at] = /^(\d+)/.exec(this.#tmux("display-message", "-p", "-t", "main", "#{cursor_x}"))!;
+      if (Number(at) === column) return;
+      if (Date.now() > deadline) throw new Error(`the cursor stayed in column ${at}, not ${column}:\n${this.screen()}`);
+      await Bun.sleep(30);
+    }
+  }
+
   /** Waits until the screen matches, with a deadline: a terminal has no lines to wait for, only states. */
   async untilScreen(re: RegExp, ms = 5000, colors = false): Promise<string> {
     const deadline = Date.now() + ms;
@@ -86,6 +97,17 @@ test("a half-typed line survives an incoming message, then is sent whole", async
   tmux.press("Enter");
   await peer.until(new RegExp(`^${name}: half typed and finished$`));
   await tmux.untilScreen(new RegExp(`^» ${name}: half typed and finished\\n${name}> ?$`, "m"));
+});
+
+test("Enter on a line of blanks clears it from the prompt", async () => {
+  const name = unique("blank").slice(0, 20).replace(/-/g, "_");
+  await startClient(name);
+  const prompt = `${name}> `.length;
+  tmux.type("   ");
+  await tmux.untilCursorColumn(prompt + 3);
+  tmux.press("Enter");
+  await tmux.untilCursorColumn(prompt);
+  expect(tmux.cursorLine()).toBe(`${name}>`);
 });
 
 test("Ctrl-C leaves cleanly, exits 0 and restores the terminal", async () => {
