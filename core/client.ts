@@ -35,8 +35,6 @@ export interface ClientOptions extends RoomOptions {
   mode: ClientMode;
   input: ReadableStream<Uint8Array>;
   output: Output;
-  /** How long to wait for the server to close after our input has ended. */
-  graceMs?: number;
 }
 
 export interface Room {
@@ -47,12 +45,16 @@ export interface Room {
   serverClosed: Promise<Error | undefined>;
   /** Keeps piped input from running too far ahead of the room's echo. */
   pacer: Pacer;
-  /** Why the server would not let us in: a password refused late, or a full or closing server. */
-  refusal(): string | undefined;
+  /** Says we are done (FIN), waits a little for the server to close, then closes. */
+  leave(): Promise<void>;
+  /** What to tell the user when the server closed first: why it would not let us in, if it said. */
+  lostReason(): string;
 }
 
 /** How long to wait for the server to answer the name claim before sending input anyway. */
 const CLAIM_WAIT_MS = 3000;
+/** How long to wait for the server to close after we said we are done. */
+const GOODBYE_MS = 2000;
 const SLASH = 0x2f;
 
 /**
@@ -125,7 +127,18 @@ export async function joinRoom(
   } else if (options.name) {
     await link.write(encodeLine(`/nick ${options.name}`));
   }
-  return { link, session, serverClosed, pacer, refusal: () => refused ?? session?.turnedAway };
+  return {
+    link,
+    session,
+    serverClosed,
+    pacer,
+    async leave() {
+      link.finish(); // the server says goodbye to the room for us and closes
+      await Promise.race([serverClosed, Bun.sleep(GOODBYE_MS)]);
+      link.close();
+    },
+    lostReason: () => refused ?? session?.turnedAway ?? "connection closed by the server",
+  };
 }
 
 /** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
@@ -134,7 +147,7 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   let lang: "en" | "zh" = "en";
   // What a chunk from the server prints, written at once: one write per chunk, not per line.
   let printed: string[] = [];
-  const { link, serverClosed, pacer, refusal } = await joinRoom(
+  const { link, serverClosed, pacer, leave, lostReason } = await joinRoom(
     options,
     mode === "raw"
       ? { raw: true, onBytes: (bytes) => output.write(bytes) }
@@ -174,12 +187,10 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   const first = await Promise.race([pump, serverClosed.then(() => "lost" as const)]);
   if (first === "lost") {
     await output.flush();
-    options.warn(refusal() ?? "connection closed by the server");
+    options.warn(lostReason());
     return 1;
   }
-  link.finish();
-  await Promise.race([serverClosed, Bun.sleep(options.graceMs ?? 2000)]);
-  link.close();
+  await leave();
   await output.flush();
   return 0;
 }

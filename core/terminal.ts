@@ -13,8 +13,6 @@ export interface TerminalOptions extends RoomOptions {
 }
 
 const CLEAR_LINE = "\r\x1b[2K";
-/** How long to wait for the server to close after we said goodbye. */
-const GOODBYE_MS = 2000;
 
 /** The prompt line and everything printed above it. */
 class Screen {
@@ -106,16 +104,8 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   look.self = room.session?.name;
   screen.redraw();
 
-  let leaving = false;
-  let left!: () => void;
-  const goodbye = new Promise<void>((resolve) => (left = resolve));
-  const leave = () => {
-    if (leaving) return;
-    leaving = true;
-    left();
-    screen.close();
-    room.link.finish(); // FIN: the server says goodbye to the room for us and closes
-  };
+  let leave!: () => void; // the user is done: Enter on /quit, Ctrl-D, Ctrl-C or a signal
+  const leaving = new Promise<"left">((resolve) => (leave = () => resolve("left")));
 
   stdin.on("data", (data: Buffer) => {
     for (const action of editor.feed(data.toString("utf8"))) {
@@ -125,13 +115,12 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
           break;
         case "submit":
           void room.link.write(encodeLine(action.line)); // a blank line too: the server ignores it
-          if (saysQuit(action.line)) leave();
-          else screen.redraw();
+          if (saysQuit(action.line)) return leave(); // what follows in this read is not sent
+          screen.redraw();
           break;
         case "eof":
         case "interrupt":
-          leave();
-          break;
+          return leave();
       }
     }
   });
@@ -141,13 +130,13 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
 
-  await Promise.race([room.serverClosed, goodbye.then(() => Bun.sleep(GOODBYE_MS))]);
-  room.link.close();
+  const end = await Promise.race([leaving, room.serverClosed.then(() => "lost" as const)]);
   screen.close();
+  if (end === "left") await room.leave();
   restore();
   stdin.pause();
-  if (!leaving) {
-    options.warn(room.refusal() ?? "connection closed by the server");
+  if (end === "lost") {
+    options.warn(room.lostReason());
     return 1;
   }
   return 0;
