@@ -39,8 +39,6 @@ export interface ClientOptions extends RoomOptions {
 
 export interface Room {
   link: Link;
-  /** Undefined with --raw: no JSON mode, no name claim. */
-  session?: Session;
   /** Resolves when the server closes or the connection breaks. */
   serverClosed: Promise<Error | undefined>;
   /** Keeps piped input from running too far ahead of the room's echo. */
@@ -129,7 +127,6 @@ export async function joinRoom(
   }
   return {
     link,
-    session,
     serverClosed,
     pacer,
     async leave() {
@@ -144,7 +141,6 @@ export async function joinRoom(
 /** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
 export async function runPipe(options: ClientOptions): Promise<number> {
   const { output, mode } = options;
-  let lang: "en" | "zh" = "en";
   // What a chunk from the server prints, written at once: one write per chunk, not per line.
   let printed: string[] = [];
   const { link, serverClosed, pacer, leave, lostReason } = await joinRoom(
@@ -153,9 +149,8 @@ export async function runPipe(options: ClientOptions): Promise<number> {
       ? { raw: true, onBytes: (bytes) => output.write(bytes) }
       : {
           raw: false,
-          onEvent: (event, json) => {
-            if (event.type === "welcome") lang = event.lang;
-            printed.push(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(lang)).join("\n")}\n`);
+          onEvent: (event, json, session) => {
+            printed.push(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(session.lang)).join("\n")}\n`);
           },
           onChunkEnd: () => {
             if (printed.length === 0) return;

@@ -90,18 +90,18 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
     {
       raw: false,
       onEvent: (event, _json, session) => {
-        if (event.type === "welcome") look.words = wordsFor(event.lang);
+        if (event.type === "welcome") look.words = wordsFor(session.lang);
         const lines = formatEvent(event, look);
-        look.self = session.name; // a /nick may have changed it
+        const renamed = event.type === "welcome" || event.type === "nick"; // the only events that change our name
+        if (renamed) look.self = session.name;
         screen.print(lines);
-        if (event.type === "nick" || event.type === "welcome") screen.redraw();
+        if (renamed) screen.redraw();
       },
     },
   ).catch((error) => {
     restore();
     throw error;
   });
-  look.self = room.session?.name;
   screen.redraw();
 
   let leave!: () => void; // the user is done: Enter on /quit, Ctrl-D, Ctrl-C or a signal
