@@ -3,7 +3,7 @@ import { joinRoom, saysQuit, type RoomOptions } from "./client.ts";
 import { charWidth, displayWidth, LineEditor } from "./editor.ts";
 import { encodeLine } from "./framing.ts";
 import { wordsFor } from "./messages.ts";
-import { colorOf, formatEvent, type Look } from "./render.ts";
+import { formatEvent, paintName, type Look } from "./render.ts";
 
 export interface TerminalOptions extends RoomOptions {
   timestamps: boolean;
@@ -47,7 +47,7 @@ class Screen {
 
   #promptLine(): string {
     const name = this.#look.self ?? "";
-    const prompt = `${this.#look.color && name ? `\x1b[1;${colorOf(name)}m${name}\x1b[0m` : name}> `;
+    const prompt = `${name && paintName(name, this.#look)}> `;
     const room = Math.max(10, (this.#out.columns || 80) - displayWidth(name) - 3);
     // Show the part of the line around the cursor that fits on one row.
     const chars = this.#editor.chars.map((c) => (c === "\t" ? " " : c));
