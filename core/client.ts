@@ -68,9 +68,10 @@ export async function joinRoom(
   let closed!: (error?: Error) => void;
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
   let link: Link | undefined;
+  const send = (line: string) => link?.write(encodeLine(line));
   const session = receive.raw
     ? undefined
-    : new Session(usableName(options), (line) => void link?.write(encodeLine(line)), {
+    : new Session(usableName(options), send, {
         event: (event, json) => receive.onEvent(event, json, session!),
         notice: options.warn,
       });
@@ -89,7 +90,7 @@ export async function joinRoom(
   let prompt =
     receive.raw && options.password === undefined
       ? undefined
-      : new PasswordPrompt(options.password, (line) => void link?.write(encodeLine(line)));
+      : new PasswordPrompt(options.password, send);
   let refused: string | undefined; // why the server will not let us in, once known
   let promptDone!: () => void;
   const prompted = new Promise<void>((resolve) => (promptDone = resolve));
@@ -123,7 +124,7 @@ export async function joinRoom(
     session.start();
     await Promise.race([session.settled, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
   } else if (options.name) {
-    await link.write(encodeLine(`/nick ${options.name}`));
+    await send(`/nick ${options.name}`);
   }
   return {
     link,
