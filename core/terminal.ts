@@ -77,7 +77,18 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   const editor = new LineEditor();
   const look: Look = { color: options.color, timestamps: options.timestamps, words: wordsFor("en") };
   const screen = new Screen(stdout, editor, look);
-  const notice = (text: string) => screen.print([options.color ? `\x1b[33m* ${text}\x1b[0m` : `* ${text}`]);
+  // What a chunk from the server prints goes out at once, with one redraw of the prompt.
+  let printed: string[] = [];
+  const flush = () => {
+    if (printed.length === 0) return;
+    screen.print(printed);
+    printed = [];
+  };
+  // Our own notices come in order with the lines before them, at once.
+  const notice = (text: string) => {
+    printed.push(options.color ? `\x1b[33m* ${text}\x1b[0m` : `* ${text}`);
+    flush();
+  };
 
   const restore = () => {
     if (stdin.isTTY) stdin.setRawMode(false);
@@ -91,12 +102,10 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
       raw: false,
       onEvent: (event, _json, session) => {
         if (event.type === "welcome") look.words = wordsFor(session.lang);
-        const lines = formatEvent(event, look);
-        const renamed = event.type === "welcome" || event.type === "nick"; // the only events that change our name
-        if (renamed) look.self = session.name;
-        screen.print(lines);
-        if (renamed) screen.redraw();
+        for (const line of formatEvent(event, look)) printed.push(line);
+        if (event.type === "welcome" || event.type === "nick") look.self = session.name; // the only events that change our name
       },
+      onChunkEnd: flush,
     },
   ).catch((error) => {
     restore();
