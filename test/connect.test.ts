@@ -65,6 +65,27 @@ test("--raw prints the server's lines untouched", async () => {
   expect(stdout).toContain(`rawuser: ${text}\n`);
 });
 
+test("--raw passes on every byte as it came, and sends only the name and the input", async () => {
+  // Plain mode would drop the lines before the first JSON one and render that one as "x: y".
+  const said = 'You are stub\r\n\x1b[31mred\x1b[0m\n{"type":"message","from":"x","text":"y","ts":0}\nno newline';
+  let heard = "";
+  using stub = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open: (socket) => void socket.write(said),
+      data: (_socket, bytes) => void (heard += bytes.toString()),
+      end: (socket) => void socket.end(),
+    },
+  });
+  const text = unique("raw");
+  const { stdout, stderr, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${stub.port} --raw --name rawuser`);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toBe(said);
+  expect(heard).toBe(`/nick rawuser\n${text}\n`);
+});
+
 test("--json prints one JSON event per line", async () => {
   const text = unique("json");
   const { stdout, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${server.port} --json --name jsonuser`);
