@@ -43,6 +43,10 @@ test("without --name the login name is claimed (CHAT_NAME is its twin)", async (
   const { code } = await sh(`printf 'hi\\n' | "$CHAT" connect 127.0.0.1:${server.port}`, { CHAT_NAME: name });
   expect(code).toBe(0);
   await watcher.until(new RegExp(`^${name}: hi$`));
+  const login = unique("login").slice(0, 30);
+  const byUser = await sh(`printf 'hi\\n' | env -u CHAT_NAME "$CHAT" connect 127.0.0.1:${server.port}`, { USER: login });
+  expect(byUser.code).toBe(0);
+  await watcher.until(new RegExp(`^${login}: hi$`));
 });
 
 test("a taken name: the client takes a free variant and says so on stderr", async () => {
