@@ -1,11 +1,12 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
+import { parseInput } from "./commands.ts";
 import { ChatError, formatHost } from "./errors.ts";
-import { encodeLine, TextLineReader } from "./framing.ts";
+import { decodeLine, encodeLine, LineReader, TextLineReader } from "./framing.ts";
 import { Link } from "./link.ts";
 import { countLines, Pacer, pieces } from "./pacer.ts";
 import { renderPlain, wordsFor } from "./messages.ts";
 import { PasswordPrompt } from "./prompt.ts";
-import { nameProblem } from "./sanitize.ts";
+import { cleanText, nameProblem } from "./sanitize.ts";
 import { Session, type Timed } from "./session.ts";
 import type { TlsTrust } from "./tls.ts";
 
@@ -34,25 +35,25 @@ export interface ClientOptions extends RoomOptions {
   mode: ClientMode;
   input: ReadableStream<Uint8Array>;
   output: Output;
-  /** How long to wait for the server to close after our input has ended. */
-  graceMs?: number;
 }
 
 export interface Room {
   link: Link;
-  /** Undefined with --raw: no JSON mode, no name claim. */
-  session?: Session;
   /** Resolves when the server closes or the connection breaks. */
   serverClosed: Promise<Error | undefined>;
   /** Keeps piped input from running too far ahead of the room's echo. */
   pacer: Pacer;
-  /** Why the server would not let us in: a password refused late, or a full or closing server. */
-  refusal(): string | undefined;
+  /** Says we are done (FIN), waits a little for the server to close, then closes. */
+  leave(): Promise<void>;
+  /** What to tell the user when the server closed first: why it would not let us in, if it said. */
+  lostReason(): string;
 }
 
 /** How long to wait for the server to answer the name claim before sending input anyway. */
 const CLAIM_WAIT_MS = 3000;
-const QUIT = new TextEncoder().encode("/quit");
+/** How long to wait for the server to close after we said we are done. */
+const GOODBYE_MS = 2000;
+const SLASH = 0x2f;
 
 /**
  * Connects, switches to JSON mode and claims the name; resolves once the name is settled.
@@ -67,9 +68,10 @@ export async function joinRoom(
   let closed!: (error?: Error) => void;
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
   let link: Link | undefined;
+  const send = (line: string) => link?.write(encodeLine(line));
   const session = receive.raw
     ? undefined
-    : new Session(usableName(options), (line) => void link?.write(encodeLine(line)), {
+    : new Session(usableName(options), send, {
         event: (event, json) => receive.onEvent(event, json, session!),
         notice: options.warn,
       });
@@ -88,7 +90,7 @@ export async function joinRoom(
   let prompt =
     receive.raw && options.password === undefined
       ? undefined
-      : new PasswordPrompt(options.password, (line) => void link?.write(encodeLine(line)));
+      : new PasswordPrompt(options.password, send);
   let refused: string | undefined; // why the server will not let us in, once known
   let promptDone!: () => void;
   const prompted = new Promise<void>((resolve) => (promptDone = resolve));
@@ -122,26 +124,34 @@ export async function joinRoom(
     session.start();
     await Promise.race([session.settled, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
   } else if (options.name) {
-    await link.write(encodeLine(`/nick ${options.name}`));
+    await send(`/nick ${options.name}`);
   }
-  return { link, session, serverClosed, pacer, refusal: () => refused ?? session?.turnedAway };
+  return {
+    link,
+    serverClosed,
+    pacer,
+    async leave() {
+      link.finish(); // the server says goodbye to the room for us and closes
+      await Promise.race([serverClosed, Bun.sleep(GOODBYE_MS)]);
+      link.close();
+    },
+    lostReason: () => refused ?? session?.turnedAway ?? "connection closed by the server",
+  };
 }
 
 /** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
 export async function runPipe(options: ClientOptions): Promise<number> {
   const { output, mode } = options;
-  let lang: "en" | "zh" = "en";
   // What a chunk from the server prints, written at once: one write per chunk, not per line.
   let printed: string[] = [];
-  const { link, serverClosed, pacer, refusal } = await joinRoom(
+  const { link, serverClosed, pacer, leave, lostReason } = await joinRoom(
     options,
     mode === "raw"
       ? { raw: true, onBytes: (bytes) => output.write(bytes) }
       : {
           raw: false,
-          onEvent: (event, json) => {
-            if (event.type === "welcome") lang = event.lang;
-            printed.push(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(lang)).join("\n")}\n`);
+          onEvent: (event, json, session) => {
+            printed.push(mode === "json" ? `${json}\n` : `${renderPlain(event, wordsFor(session.lang)).join("\n")}\n`);
           },
           onChunkEnd: () => {
             if (printed.length === 0) return;
@@ -151,29 +161,32 @@ export async function runPipe(options: ClientOptions): Promise<number> {
         },
   );
 
-  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for.
+  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for,
+  // in lines cut as the server cuts them.
   const pump = (async () => {
-    let atLineStart = true;
+    const lines = new LineReader();
+    let quit = false;
+    const watch = (line: Uint8Array) => {
+      if (quitsBytes(line)) quit = true;
+    };
     for await (const chunk of options.input) {
       for (const piece of pieces(chunk)) {
         await pacer.room();
         if (!(await link.write(piece))) return "lost";
         pacer.sent(piece);
       }
-      if (saysQuit(chunk, atLineStart)) return "quit";
-      atLineStart = chunk[chunk.length - 1] === 0x0a;
+      lines.push(chunk, watch, () => {}); // an overlong line is dropped by the server too
+      if (quit) return "quit";
     }
     return "ended";
   })();
   const first = await Promise.race([pump, serverClosed.then(() => "lost" as const)]);
   if (first === "lost") {
     await output.flush();
-    options.warn(refusal() ?? "connection closed by the server");
+    options.warn(lostReason());
     return 1;
   }
-  link.finish();
-  await Promise.race([serverClosed, Bun.sleep(options.graceMs ?? 2000)]);
-  link.close();
+  await leave();
   await output.flush();
   return 0;
 }
@@ -193,13 +206,14 @@ function usableName(options: RoomOptions): string | undefined {
   return undefined;
 }
 
-/** Whether the chunk holds a line `/quit`. */
-function saysQuit(chunk: Uint8Array, atLineStart: boolean): boolean {
-  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  for (let at = bytes.indexOf(QUIT); at >= 0; at = bytes.indexOf(QUIT, at + 1)) {
-    const lineStart = at === 0 ? atLineStart : chunk[at - 1] === 0x0a;
-    const next = chunk[at + QUIT.length];
-    if (lineStart && (next === undefined || next === 0x0a || next === 0x0d || next === 0x20)) return true;
-  }
-  return false;
+/** Whether the server takes this line for /quit: it cleans the line, then parses it. */
+export function saysQuit(line: string): boolean {
+  return parseInput(cleanText(line)).kind === "quit";
+}
+
+/** saysQuit for a line of bytes; most lines start with a printable character other than `/`, and cleaning keeps that first. */
+function quitsBytes(line: Uint8Array): boolean {
+  const first = line[0];
+  if (first === undefined || (first !== SLASH && first >= 0x20 && first < 0x7f)) return false;
+  return saysQuit(decodeLine(line));
 }

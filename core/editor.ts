@@ -115,8 +115,7 @@ export class LineEditor {
         if (params === "3") return [all.length, this.#deleteForward()];
         if (params === "1" || params === "7") return [all.length, this.#move(0)];
         if (params === "4" || params === "8") return [all.length, this.#move(this.#chars.length)];
-        if (params === "200" || params === "201") return [all.length, NONE]; // bracketed paste marks
-        return [all.length, NONE];
+        return [all.length, NONE]; // others, the bracketed paste marks 200~ and 201~ among them, do nothing
       default:
         return [all.length, NONE];
     }

@@ -46,7 +46,9 @@ export class Link {
               });
             }
           },
-          drain: () => link?.wake(),
+          drain: () => {
+            if (link) link.#wake();
+          },
           error: (_socket, error) => {
             lastError = error;
           },
@@ -55,7 +57,7 @@ export class Link {
             gone = true;
             if (link) {
               link.#open = false;
-              link.wake();
+              link.#wake();
             }
             handlers.closed(lastError);
           },
@@ -76,10 +78,6 @@ export class Link {
     link = new Link(socket);
     if (gone) link.#open = false; // closed right after the handshake, before this line ran
     return link;
-  }
-
-  get open(): boolean {
-    return this.#open;
   }
 
   /** Resolves once the kernel has taken every byte; false if the connection is gone. */
@@ -105,7 +103,7 @@ export class Link {
   }
 
   /** The socket can take more, or has closed: a waiting write goes on. */
-  wake(): void {
+  #wake(): void {
     const wake = this.#drained;
     this.#drained = undefined;
     wake?.();

@@ -19,7 +19,7 @@ export type PromptOutcome =
 export class PasswordPrompt {
   readonly #password?: string;
   readonly #answer: (line: string) => void;
-  #buffer = new Uint8Array(0);
+  #buffer: Uint8Array = new Uint8Array(0);
   #answered = false;
   readonly #decoder = new TextDecoder();
 
@@ -31,10 +31,13 @@ export class PasswordPrompt {
 
   /** Bytes from the server; undefined while the outcome is not known yet. */
   push(bytes: Uint8Array): PromptOutcome | undefined {
-    const joined = new Uint8Array(this.#buffer.length + bytes.length);
-    joined.set(this.#buffer);
-    joined.set(bytes, this.#buffer.length);
-    let data = joined;
+    // Copied only to join a line cut between chunks; a chunk kept until its line ends is safe: Bun gives each its own buffer.
+    let data = bytes;
+    if (this.#buffer.length > 0) {
+      data = new Uint8Array(this.#buffer.length + bytes.length);
+      data.set(this.#buffer);
+      data.set(bytes, this.#buffer.length);
+    }
     // A TLS alert or handshake record (content type 21 or 22, version 3.x) is not a chat line.
     if (!this.#answered && (data[0] === 0x15 || data[0] === 0x16) && data[1] === 0x03) return { kind: "tls" };
     for (;;) {

@@ -11,8 +11,6 @@ export interface Look {
 }
 
 const RESET = "\x1b[0m";
-const DIM = "\x1b[2m";
-const BOLD = "\x1b[1m";
 // Readable on dark and light backgrounds alike.
 const PALETTE = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
 
@@ -24,7 +22,12 @@ export function colorOf(name: string): number {
 }
 
 /** Marks our own chat lines, with or without colour. */
-export const OWN_MARK = "» ";
+const OWN_MARK = "» ";
+
+/** A name in its colour, ours in bold too; as is without colour. */
+export function paintName(who: string, look: Look): string {
+  return look.color ? `\x1b[${who === look.self ? "1;" : ""}${colorOf(who)}m${who}${RESET}` : who;
+}
 
 function clock(ts: number, seconds: boolean): string {
   const d = new Date(ts);
@@ -34,13 +37,13 @@ function clock(ts: number, seconds: boolean): string {
 
 export function formatEvent(event: Timed, look: Look): string[] {
   const paint = (code: string | number, text: string) => (look.color ? `\x1b[${code}m${text}${RESET}` : text);
-  const name = (who: string) => (look.color ? `\x1b[${who === look.self ? "1;" : ""}${colorOf(who)}m${who}${RESET}` : who);
-  const stamp = look.timestamps ? `${paint(2, `[${clock(event.ts, true)}]`)} ` : "";
-  const dim = (text: string) => (look.color ? `${DIM}${text}${RESET}` : text);
+  const name = (who: string) => paintName(who, look);
+  const dim = (text: string) => paint(2, text);
+  const stamp = look.timestamps ? `${dim(`[${clock(event.ts, true)}]`)} ` : "";
   switch (event.type) {
     case "message": {
       const own = event.from === look.self;
-      return [`${stamp}${own ? (look.color ? `${BOLD}${OWN_MARK}${RESET}` : OWN_MARK) : ""}${name(event.from)}: ${event.text}`];
+      return [`${stamp}${own ? paint(1, OWN_MARK) : ""}${name(event.from)}: ${event.text}`];
     }
     case "me":
       return [`${stamp}${event.from === look.self ? OWN_MARK : ""}* ${name(event.from)} ${event.text}`];

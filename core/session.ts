@@ -115,7 +115,7 @@ export class Session {
 }
 
 /** `alice-2`, shortened so that the result is still a valid name. */
-export function variant(name: string, n: number): string {
+function variant(name: string, n: number): string {
   const suffix = `-${n}`;
   return [...name].slice(0, MAX_NAME - suffix.length).join("") + suffix;
 }

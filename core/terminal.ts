@@ -1,9 +1,9 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
-import { joinRoom, type RoomOptions } from "./client.ts";
+import { joinRoom, saysQuit, type RoomOptions } from "./client.ts";
 import { charWidth, displayWidth, LineEditor } from "./editor.ts";
 import { encodeLine } from "./framing.ts";
 import { wordsFor } from "./messages.ts";
-import { colorOf, formatEvent, type Look } from "./render.ts";
+import { formatEvent, paintName, type Look } from "./render.ts";
 
 export interface TerminalOptions extends RoomOptions {
   timestamps: boolean;
@@ -13,8 +13,6 @@ export interface TerminalOptions extends RoomOptions {
 }
 
 const CLEAR_LINE = "\r\x1b[2K";
-/** How long to wait for the server to close after we said goodbye. */
-const GOODBYE_MS = 2000;
 
 /** The prompt line and everything printed above it. */
 class Screen {
@@ -49,7 +47,7 @@ class Screen {
 
   #promptLine(): string {
     const name = this.#look.self ?? "";
-    const prompt = `${this.#look.color && name ? `\x1b[1;${colorOf(name)}m${name}\x1b[0m` : name}> `;
+    const prompt = `${name && paintName(name, this.#look)}> `;
     const room = Math.max(10, (this.#out.columns || 80) - displayWidth(name) - 3);
     // Show the part of the line around the cursor that fits on one row.
     const chars = this.#editor.chars.map((c) => (c === "\t" ? " " : c));
@@ -79,7 +77,18 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   const editor = new LineEditor();
   const look: Look = { color: options.color, timestamps: options.timestamps, words: wordsFor("en") };
   const screen = new Screen(stdout, editor, look);
-  const notice = (text: string) => screen.print([options.color ? `\x1b[33m* ${text}\x1b[0m` : `* ${text}`]);
+  // What a chunk from the server prints goes out at once, with one redraw of the prompt.
+  let printed: string[] = [];
+  const flush = () => {
+    if (printed.length === 0) return;
+    screen.print(printed);
+    printed = [];
+  };
+  // Our own notices come in order with the lines before them, at once.
+  const notice = (text: string) => {
+    printed.push(options.color ? `\x1b[33m* ${text}\x1b[0m` : `* ${text}`);
+    flush();
+  };
 
   const restore = () => {
     if (stdin.isTTY) stdin.setRawMode(false);
@@ -92,30 +101,20 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
     {
       raw: false,
       onEvent: (event, _json, session) => {
-        if (event.type === "welcome") look.words = wordsFor(event.lang);
-        const lines = formatEvent(event, look);
-        look.self = session.name; // a /nick may have changed it
-        screen.print(lines);
-        if (event.type === "nick" || event.type === "welcome") screen.redraw();
+        if (event.type === "welcome") look.words = wordsFor(session.lang);
+        for (const line of formatEvent(event, look)) printed.push(line);
+        if (event.type === "welcome" || event.type === "nick") look.self = session.name; // the only events that change our name
       },
+      onChunkEnd: flush,
     },
   ).catch((error) => {
     restore();
     throw error;
   });
-  look.self = room.session?.name;
   screen.redraw();
 
-  let leaving = false;
-  let left!: () => void;
-  const goodbye = new Promise<void>((resolve) => (left = resolve));
-  const leave = () => {
-    if (leaving) return;
-    leaving = true;
-    left();
-    screen.close();
-    room.link.finish(); // FIN: the server says goodbye to the room for us and closes
-  };
+  let leave!: () => void; // the user is done: Enter on /quit, Ctrl-D, Ctrl-C or a signal
+  const leaving = new Promise<"left">((resolve) => (leave = () => resolve("left")));
 
   stdin.on("data", (data: Buffer) => {
     for (const action of editor.feed(data.toString("utf8"))) {
@@ -124,15 +123,13 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
           screen.redraw();
           break;
         case "submit":
-          if (action.line.trim() === "") break;
-          void room.link.write(encodeLine(action.line));
-          if (/^\/quit(\s|$)/i.test(action.line)) leave();
-          else screen.redraw();
+          void room.link.write(encodeLine(action.line)); // a blank line too: the server ignores it
+          if (saysQuit(action.line)) return leave(); // what follows in this read is not sent
+          screen.redraw();
           break;
         case "eof":
         case "interrupt":
-          leave();
-          break;
+          return leave();
       }
     }
   });
@@ -142,13 +139,13 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
 
-  await Promise.race([room.serverClosed, goodbye.then(() => Bun.sleep(GOODBYE_MS))]);
-  room.link.close();
+  const end = await Promise.race([leaving, room.serverClosed.then(() => "lost" as const)]);
   screen.close();
+  if (end === "left") await room.leave();
   restore();
   stdin.pause();
-  if (!leaving) {
-    options.warn(room.refusal() ?? "connection closed by the server");
+  if (end === "lost") {
+    options.warn(room.lostReason());
     return 1;
   }
   return 0;

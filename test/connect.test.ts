@@ -43,6 +43,10 @@ test("without --name the login name is claimed (CHAT_NAME is its twin)", async (
   const { code } = await sh(`printf 'hi\\n' | "$CHAT" connect 127.0.0.1:${server.port}`, { CHAT_NAME: name });
   expect(code).toBe(0);
   await watcher.until(new RegExp(`^${name}: hi$`));
+  const login = unique("login").slice(0, 30);
+  const byUser = await sh(`printf 'hi\\n' | env -u CHAT_NAME "$CHAT" connect 127.0.0.1:${server.port}`, { USER: login });
+  expect(byUser.code).toBe(0);
+  await watcher.until(new RegExp(`^${login}: hi$`));
 });
 
 test("a taken name: the client takes a free variant and says so on stderr", async () => {
@@ -63,6 +67,27 @@ test("--raw prints the server's lines untouched", async () => {
   expect(code).toBe(0);
   expect(stdout).toMatch(/^You are 127\.0\.0\.1:\d+\n/);
   expect(stdout).toContain(`rawuser: ${text}\n`);
+});
+
+test("--raw passes on every byte as it came, and sends only the name and the input", async () => {
+  // Plain mode would drop the lines before the first JSON one and render that one as "x: y".
+  const said = 'You are stub\r\n\x1b[31mred\x1b[0m\n{"type":"message","from":"x","text":"y","ts":0}\nno newline';
+  let heard = "";
+  using stub = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open: (socket) => void socket.write(said),
+      data: (_socket, bytes) => void (heard += bytes.toString()),
+      end: (socket) => void socket.end(),
+    },
+  });
+  const text = unique("raw");
+  const { stdout, stderr, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${stub.port} --raw --name rawuser`);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toBe(said);
+  expect(heard).toBe(`/nick rawuser\n${text}\n`);
 });
 
 test("--json prints one JSON event per line", async () => {
@@ -92,6 +117,27 @@ test("/quit in the input leaves and exits 0", async () => {
   await watcher.until(/^quitter has left$/);
   expect(await client.exited).toBe(0);
 });
+
+// The server lowercases the command and ends it at any white space; the client must agree, or it takes the close
+// that follows for a lost connection. Input stays open: only the /quit can end the run.
+for (const [label, quit] of [
+  ["/QUIT", "/QUIT"],
+  ["/quit<TAB>", "/quit\t"],
+]) {
+  test(`a piped ${label} line quits as the server reads it: exit 0 while the input is still open`, async () => {
+    const watcher = await join(server.port);
+    const name = unique("q").slice(0, 30);
+    const text = unique("before-quit");
+    await using client = run(["connect", `127.0.0.1:${server.port}`, "--name", name]);
+    await watcher.until(new RegExp(`is now known as ${escape(name)}$`));
+    client.proc.stdin!.write(`${text}\n${quit}\n`);
+    client.proc.stdin!.flush();
+    await watcher.until(new RegExp(`^${escape(name)}: ${text}$`));
+    await watcher.until(new RegExp(`^${escape(name)} has left$`));
+    expect(await client.exited).toBe(0);
+    expect(client.stderr.all).toEqual([]);
+  });
+}
 
 test("connection refused: one line on stderr, exit 1", async () => {
   const port = closedPort();

@@ -1,5 +1,6 @@
 // The client on a real terminal (tmux): the line being typed survives incoming messages, and the terminal is restored.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { colorOf } from "../core/render.ts";
 import { CHAT, closePeers, escape, join, serve, unique, type Server } from "./helpers.ts";
 
 /** A tmux server of our own, with one bash window of 100×30. */
@@ -37,6 +38,17 @@ class Tmux {
   cursorLine(): string {
     const [, row] = /^(\d+)/.exec(this.#tmux("display-message", "-p", "-t", "main", "#{cursor_y}"))!;
     return this.screen().split("\n")[Number(row)] ?? "";
+  }
+
+  /** Waits until the cursor is in this column: capture-pane trims trailing blanks, so only the cursor shows them. */
+  async untilCursorColumn(column: number, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const [, at] = /^(\d+)/.exec(this.#tmux("display-message", "-p", "-t", "main", "#{cursor_x}"))!;
+      if (Number(at) === column) return;
+      if (Date.now() > deadline) throw new Error(`the cursor stayed in column ${at}, not ${column}:\n${this.screen()}`);
+      await Bun.sleep(30);
+    }
   }
 
   /** Waits until the screen matches, with a deadline: a terminal has no lines to wait for, only states. */
@@ -88,6 +100,17 @@ test("a half-typed line survives an incoming message, then is sent whole", async
   await tmux.untilScreen(new RegExp(`^» ${name}: half typed and finished\\n${name}> ?$`, "m"));
 });
 
+test("Enter on a line of blanks clears it from the prompt", async () => {
+  const name = unique("blank").slice(0, 20).replace(/-/g, "_");
+  await startClient(name);
+  const prompt = `${name}> `.length;
+  tmux.type("   ");
+  await tmux.untilCursorColumn(prompt + 3);
+  tmux.press("Enter");
+  await tmux.untilCursorColumn(prompt);
+  expect(tmux.cursorLine()).toBe(`${name}>`);
+});
+
 test("Ctrl-C leaves cleanly, exits 0 and restores the terminal", async () => {
   const name = unique("ctrlc").slice(0, 20).replace(/-/g, "_");
   const peer = await join(server.port);
@@ -136,10 +159,11 @@ describe("colours", () => {
     tmux.type("mine");
     tmux.press("Enter");
     const screen = await tmux.untilScreen(new RegExp(`${escape(name)}.*: mine`), 5000, true);
-    // The peer's name is wrapped in a colour; ours is bold and coloured.
-    expect(screen).toMatch(new RegExp(`\\x1b\\[(\\d+;)*\\d+m${escape(peer.name)}\\x1b\\[(0|39)?m: ${text}`));
-    // Ours: bold, marked with », and coloured (tmux re-encodes the attributes one by one).
-    expect(screen).toMatch(new RegExp(`\\x1b\\[[0-9;]*1m(\\x1b\\[\\d+m)*» (\\x1b\\[\\d+m)*\\x1b\\[(3|9)\\dm${escape(name)}\\x1b\\[0m.*: mine`));
+    // Each name in its own colour, ours in bold and marked with » too. tmux re-encodes the attributes one by one
+    // and may add the default background (49).
+    const bg = "(\\x1b\\[49m)?";
+    expect(screen).toMatch(new RegExp(`\\x1b\\[${colorOf(peer.name)}m${bg}${escape(peer.name)}\\x1b\\[(0|39)?m: ${text}`));
+    expect(screen).toMatch(new RegExp(`\\x1b\\[[0-9;]*1m${bg}» ${bg}\\x1b\\[${colorOf(name)}m${escape(name)}\\x1b\\[0m.*: mine`));
   });
 
   test("NO_COLOR turns them off", async () => {
