@@ -1,6 +1,6 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
 import { parseInput } from "./commands.ts";
-import { ChatError, formatHost } from "./errors.ts";
+import { ChatError, formatAddress } from "./errors.ts";
 import { decodeLine, encodeLine, LineReader, TextLineReader } from "./framing.ts";
 import { Link } from "./link.ts";
 import { countLines, Pacer, pieces } from "./pacer.ts";
@@ -194,7 +194,7 @@ export async function runPipe(options: ClientOptions): Promise<number> {
 function refusal(kind: "wrong" | "needed" | "tls", options: RoomOptions): string {
   if (kind === "wrong") return "wrong password";
   if (kind === "needed") return "this room needs a password: set CHAT_PASSWORD or use --password-file";
-  return `the server at ${formatHost(options.host)}:${options.port} speaks TLS: use --tls`;
+  return `the server at ${formatAddress(options.host, options.port)} speaks TLS: use --tls`;
 }
 
 /** The login name is only a default: if it cannot be a chat name, keep the server's. */
