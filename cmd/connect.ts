@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
-import { runPipe, type ClientMode, type Output } from "../core/client.ts";
-import { runTerminal } from "../core/terminal.ts";
+import { runPipe, type ClientMode, type Output } from "../core/client/pipe.ts";
+import { runTerminal } from "../core/client/terminal.ts";
 import { DEFAULT_PORT, parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
-import type { TlsTrust } from "../core/tls.ts";
+import type { TlsTrust } from "../core/client/tls.ts";
 import { readFlagFile, readSecret } from "./shared.ts";
 
 const connectArgs = {

@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
-import { AccessList } from "../core/access.ts";
-import { Secret } from "../core/auth.ts";
-import { Bans, type Ban } from "../core/bans.ts";
+import { AccessList } from "../core/server/access.ts";
+import { Secret } from "../core/chat/secret.ts";
+import { Bans, type Ban } from "../core/chat/bans.ts";
 import { ChatError, usageError } from "../core/errors.ts";
-import { DEFAULT_HISTORY } from "../core/hub.ts";
-import { LANGS, wordsFor } from "../core/messages.ts";
-import { serveMetrics } from "../core/monitor.ts";
-import { Moderation } from "../core/moderation.ts";
+import { DEFAULT_HISTORY } from "../core/chat/hub.ts";
+import { LANGS, wordsFor } from "../core/wire/messages.ts";
+import { serveMetrics } from "../core/server/monitor.ts";
+import { Moderation } from "../core/chat/moderation.ts";
 import {
   DEFAULT_PORT,
   parseAddress,
@@ -22,9 +22,9 @@ import {
   pickBoolean,
   type Env,
 } from "../core/options.ts";
-import { ChatServer, type Log, type ServerOptions } from "../core/server.ts";
-import { loadBans, saveBans } from "../core/state.ts";
-import type { TlsFiles } from "../core/tls.ts";
+import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
+import { loadBans, saveBans } from "../core/server/state.ts";
+import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
 
 const option = (description: string, valueHint: string) => ({ type: "string", description, valueHint }) as const;

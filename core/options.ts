@@ -1,6 +1,7 @@
 // Turns what the user typed (flags, CHAT_* variables) into checked values; the flag wins over the variable.
-import { parseCidr, type Cidr } from "./cidr.ts";
+import { parseCidr, type Cidr } from "./wire/cidr.ts";
 import { usageError } from "./errors.ts";
+import { toMilliseconds } from "./wire/duration.ts";
 
 export const DEFAULT_PORT = 8000;
 
@@ -75,7 +76,6 @@ export function parseSize(text: string, flag: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, "": 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Milliseconds: `500ms`, `30s`, `5m`, `1h`, `1h30m`; a bare number is seconds; `0` or `off` is 0. */
 export function parseDuration(text: string, flag: string): number {
@@ -84,19 +84,6 @@ export function parseDuration(text: string, flag: string): number {
   return ms;
 }
 
-/** What parseDuration reads, or undefined: for durations typed in the room, where a mistake is not an exit. */
-export function toMilliseconds(text: string): number | undefined {
-  const t = text.trim().toLowerCase();
-  if (t === "off" || t === "0") return 0;
-  const parts = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d)?)+$/.test(t) ? t.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)?/g) : null;
-  if (!parts) return undefined;
-  let ms = 0;
-  for (const part of parts) {
-    const [, n, unit = ""] = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(part)!;
-    ms += Number(n) * DURATION_UNITS[unit]!;
-  }
-  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined;
-}
 
 /** The environment twin of a flag: `--max-clients` ↔ `CHAT_MAX_CLIENTS`. */
 export function envName(flag: string): string {

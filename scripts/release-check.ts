@@ -134,10 +134,10 @@ if (host === linuxX64) {
   await check("linux-arm64 under qemu: --version, serve and connect", async () => {
     ensureArm64Emulator();
     const command = await writeEmulatedCommand(runnable(linuxArm64), join(scratch, "chat-arm64-emulated"));
-    return suite(command, ["test/smoke.test.ts"]);
+    return suite(command, ["test/cli/smoke.test.ts"]);
   });
 } else if (host) {
-  await check(`${host.name}: --version, serve and connect, natively`, () => suite(runnable(host), ["test/smoke.test.ts"]));
+  await check(`${host.name}: --version, serve and connect, natively`, () => suite(runnable(host), ["test/cli/smoke.test.ts"]));
 } else {
   console.log(`(no release build runs natively on ${process.platform}-${process.arch}; headers only)`);
 }

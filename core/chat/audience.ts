@@ -1,5 +1,5 @@
 // How a broadcast reaches the room: who gets it, in which form, and the plain way of handing each member a copy.
-import type { Member } from "./hub.ts";
+import type { Member } from "./member.ts";
 
 /** A line for everyone, in the form each member reads: rendered at most once per form. */
 export interface Line {

@@ -1,6 +1,6 @@
 // Who is kept out: banned address ranges, each with an optional end and the name it was given for, and their JSON form.
-import { contains, formatCidr, parseCidr, sameRange, type Cidr, type Ip } from "./cidr.ts";
-import { nameKey } from "./sanitize.ts";
+import { contains, formatCidr, parseCidr, sameRange, type Cidr, type Ip } from "../wire/cidr.ts";
+import { nameKey } from "../wire/sanitize.ts";
 
 export interface Ban {
   range: Cidr;

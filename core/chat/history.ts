@@ -1,5 +1,5 @@
 // The last chat lines of the room, in a ring: adding is O(1) and the oldest line falls out.
-import type { Said } from "./events.ts";
+import type { Said } from "../wire/events.ts";
 
 export class History {
   readonly #ring: (Said | undefined)[];

@@ -1,26 +1,15 @@
 // The hub is the only place that knows who is in the room: join, leave, rename, away, broadcast.
 import { EachMember, type Audience, type Line } from "./audience.ts";
-import type { Input } from "./commands.ts";
-import type { Event, Presence, Reason } from "./events.ts";
-import { toJson } from "./events.ts";
-import { encodeLine } from "./framing.ts";
+import type { Input } from "../wire/commands.ts";
+import type { Event, Presence, Reason } from "../wire/events.ts";
+import { toJson } from "../wire/events.ts";
+import { encodeLine } from "../wire/framing.ts";
 import { History } from "./history.ts";
-import { encodeWelcome, NOTICE, renderPlain, type Words } from "./messages.ts";
+import { encodeWelcome, NOTICE, renderPlain, type Words } from "../wire/messages.ts";
+import type { Member } from "./member.ts";
 import { Moderation, type Room } from "./moderation.ts";
 import { Roster } from "./roster.ts";
-import { nameKey, nameProblem } from "./sanitize.ts";
-
-/** A connection as the hub sees it; server.ts implements it with a socket and an outbox. */
-export interface Member {
-  /** The peer's address, `127.0.0.1:53412` or `[::1]:53412`: the default name. */
-  readonly address: string;
-  /** The peer's IP address alone, for bans. */
-  readonly ip?: string;
-  /** Queues bytes for the peer; never blocks the hub. The hub may reuse bytes afterwards: what is kept is copied. */
-  send(bytes: Uint8Array): void;
-  /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */
-  close(reason?: Reason): void;
-}
+import { nameKey, nameProblem } from "../wire/sanitize.ts";
 
 /** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
 export const DEFAULT_HISTORY = 20;

@@ -1,10 +1,10 @@
 // What operators may do: /op, /kick, /mute, /unmute, /ban, /unban, /bans. The hub applies the effects on membership.
-import type { Secret } from "./auth.ts";
+import type { Secret } from "./secret.ts";
 import { Bans } from "./bans.ts";
-import { contains, formatCidr, parseCidr, parseIp, single, type Cidr } from "./cidr.ts";
-import type { Moderate } from "./commands.ts";
-import type { Member } from "./hub.ts";
-import { NOTICE } from "./messages.ts";
+import { contains, formatCidr, parseCidr, parseIp, single, type Cidr } from "../wire/cidr.ts";
+import type { Moderate } from "../wire/commands.ts";
+import type { Member } from "./member.ts";
+import { NOTICE } from "../wire/messages.ts";
 
 /** What moderation needs of the room; the hub provides it. */
 export interface Room {

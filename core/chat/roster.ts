@@ -1,6 +1,6 @@
 // Who is here, kept sorted by name as people come, go and change, with the names also kept joined and encoded: a welcome then costs a copy, not a sort.
-import type { Presence } from "./events.ts";
-import { NAME_SEPARATOR } from "./messages.ts";
+import type { Presence } from "../wire/events.ts";
+import { NAME_SEPARATOR } from "../wire/messages.ts";
 
 const encoder = new TextEncoder();
 const SEPARATOR = encoder.encode(NAME_SEPARATOR);

@@ -1,6 +1,6 @@
 // The client's socket: Bun.connect, writes that wait for the kernel, and a half-close that loses nothing.
 import type { Socket } from "bun";
-import { ChatError, describeSocketError } from "./errors.ts";
+import { ChatError, describeSocketError } from "../errors.ts";
 import { handshakeError, type TlsTrust } from "./tls.ts";
 
 export interface LinkHandlers {

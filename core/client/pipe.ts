@@ -1,12 +1,12 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
-import { parseInput } from "./commands.ts";
-import { ChatError, formatAddress } from "./errors.ts";
-import { decodeLine, encodeLine, LineReader, TextLineReader } from "./framing.ts";
+import { parseInput } from "../wire/commands.ts";
+import { ChatError, formatAddress } from "../errors.ts";
+import { decodeLine, encodeLine, LineReader, TextLineReader } from "../wire/framing.ts";
 import { Link } from "./link.ts";
 import { countLines, Pacer, pieces } from "./pacer.ts";
-import { renderPlain, wordsFor } from "./messages.ts";
+import { renderPlain, wordsFor } from "../wire/messages.ts";
 import { PasswordPrompt } from "./prompt.ts";
-import { cleanText, nameProblem } from "./sanitize.ts";
+import { cleanText, nameProblem } from "../wire/sanitize.ts";
 import { Session, type Timed } from "./session.ts";
 import type { TlsTrust } from "./tls.ts";
 

@@ -1,6 +1,6 @@
 // How the terminal client shows events: stable colours per name, own lines marked, optional timestamps.
 import type { Timed } from "./session.ts";
-import { describePresence, renderPlain, type Words } from "./messages.ts";
+import { describePresence, renderPlain, type Words } from "../wire/messages.ts";
 
 export interface Look {
   /** Our current name: our own lines are marked. */

@@ -1,6 +1,6 @@
 // What a client knows of the room in JSON mode: its own name, the events as they come, and claiming the name it asked for.
-import type { Event } from "./events.ts";
-import { MAX_NAME } from "./sanitize.ts";
+import type { Event } from "../wire/events.ts";
+import { MAX_NAME } from "../wire/sanitize.ts";
 
 export type Timed = Event & { ts: number };
 

@@ -1,8 +1,8 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
-import { joinRoom, saysQuit, type RoomOptions } from "./client.ts";
+import { joinRoom, saysQuit, type RoomOptions } from "./pipe.ts";
 import { charWidth, displayWidth, LineEditor } from "./editor.ts";
-import { encodeLine } from "./framing.ts";
-import { wordsFor } from "./messages.ts";
+import { encodeLine } from "../wire/framing.ts";
+import { wordsFor } from "../wire/messages.ts";
 import { formatEvent, paintName, type Look } from "./render.ts";
 
 export interface TerminalOptions extends RoomOptions {

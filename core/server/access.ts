@@ -1,5 +1,5 @@
 // Who may connect at all: --allow and --deny lists of CIDR ranges, deny first.
-import { contains, type Cidr, type Ip } from "./cidr.ts";
+import { contains, type Cidr, type Ip } from "../wire/cidr.ts";
 
 export class AccessList {
   readonly #allow: readonly Cidr[];

@@ -1,12 +1,5 @@
 // The room's broadcast stream: lines laid down once, in segments, read by every outbox from its own position.
-import type { Turn } from "./turn.ts";
-
-/** What reads a channel: an outbox (outbox.ts). */
-export interface Reader {
-  /** Where in the stream this reader has written up to. */
-  readonly position: number;
-  flush(): void;
-}
+import type { Broadcast, Reader, Schedule } from "./schedule.ts";
 
 const SEGMENT = 64 * 1024;
 /** Emptied segments kept for reuse. */
@@ -19,12 +12,12 @@ const SPARE = 4;
  * A segment is let go once every reader has written past it (outboxes drop a reader that falls
  * more than its cap behind, which bounds what is kept).
  */
-export class Channel {
+export class Channel implements Broadcast {
   /** Readers that get every line appended. */
   readonly readers = new Set<Reader>();
   /** Readers that get nothing new but still write what was appended before they left. */
   readonly leaving = new Set<Reader>();
-  readonly #turn: Turn;
+  readonly #turn: Schedule;
   readonly #segments: Uint8Array[] = [];
   /** Stream position of each segment's first byte. */
   readonly #starts: number[] = [];
@@ -35,7 +28,7 @@ export class Channel {
   /** Where this turn's lines begin. */
   #turnStart = 0;
 
-  constructor(turn: Turn) {
+  constructor(turn: Schedule) {
     this.#turn = turn;
   }
 

@@ -1,7 +1,7 @@
 // The room's broadcasts for server.ts: two channels (plain and JSON), so a line is laid down once per form and every outbox writes it from there.
-import type { Audience, Line } from "./audience.ts";
+import type { Audience, Line } from "../chat/audience.ts";
 import { Channel } from "./channel.ts";
-import type { Member } from "./hub.ts";
+import type { Member } from "../chat/member.ts";
 import type { Outbox } from "./outbox.ts";
 import type { Turn } from "./turn.ts";
 

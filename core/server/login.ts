@@ -1,24 +1,5 @@
-// The room password: asked before anything else, compared in constant time, three tries with a pause after each wrong one.
-
-/** node:crypto, loaded by the first password: loading it costs a server about 7 MB, which a room without one keeps. */
-const crypto = () => require("node:crypto") as typeof import("node:crypto");
-
-/** A password kept only as its digest. Digests have one length, so comparing them takes the same time whatever the answer. */
-export class Secret {
-  readonly #digest: Buffer;
-
-  constructor(password: string) {
-    this.#digest = digest(password);
-  }
-
-  matches(answer: string): boolean {
-    return crypto().timingSafeEqual(digest(answer), this.#digest);
-  }
-}
-
-function digest(text: string): Buffer {
-  return crypto().createHash("sha256").update(text, "utf8").digest();
-}
+// The room password at the door: asked before anything else, three tries with a pause after each wrong one.
+import type { Secret } from "../chat/secret.ts";
 
 export const MAX_TRIES = 3;
 /** Answers kept while a wrong one is being paused on: enough for the tries left, not a buffer to fill. */

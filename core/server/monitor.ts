@@ -1,7 +1,7 @@
 // --metrics: GET /metrics (Prometheus text) and GET /healthz over HTTP, on an address of their own.
 import type { Server } from "bun";
-import { ChatError, describeSocketError, formatAddress } from "./errors.ts";
-import type { Address } from "./options.ts";
+import { ChatError, describeSocketError, formatAddress } from "../errors.ts";
+import type { Address } from "../options.ts";
 import type { Log } from "./server.ts";
 
 export interface Watched {

@@ -1,6 +1,6 @@
 // Each connection's outgoing bytes: queued, written once per event-loop turn, capped, and closed without losing the last line.
-import type { Channel, Reader } from "./channel.ts";
-import type { Turn } from "./turn.ts";
+import type { Channel } from "./channel.ts";
+import type { Reader, Schedule } from "./schedule.ts";
 
 /** The part of a Bun socket an outbox needs. */
 export interface Writable {
@@ -39,7 +39,7 @@ const WRITE_AT_ONCE = 16 * 1024;
  */
 export class Outbox implements Reader {
   readonly #socket: Writable;
-  readonly #turn: Turn;
+  readonly #turn: Schedule;
   readonly #options: OutboxOptions;
   #channel?: Channel;
   #position = 0;
@@ -56,7 +56,7 @@ export class Outbox implements Reader {
   #linger?: Timer;
   #finSent = false;
 
-  constructor(socket: Writable, turn: Turn, options: OutboxOptions) {
+  constructor(socket: Writable, turn: Schedule, options: OutboxOptions) {
     this.#socket = socket;
     this.#turn = turn;
     this.#options = options;

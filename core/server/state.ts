@@ -2,8 +2,8 @@
 
 /** node:fs, loaded only with --state: loading it costs a server about 5 MB. */
 const fs = () => require("node:fs") as typeof import("node:fs");
-import { parseBans, serializeBans, type Ban } from "./bans.ts";
-import { ChatError, errorCode } from "./errors.ts";
+import { parseBans, serializeBans, type Ban } from "../chat/bans.ts";
+import { ChatError, errorCode } from "../errors.ts";
 
 /** The bans in the file; none if it does not exist yet. A file that cannot be read or understood is an error, never an empty list. */
 export function loadBans(path: string): Ban[] {

@@ -1,5 +1,5 @@
-// TLS files for `serve` and the client's trust settings for `connect`, and Bun's TLS errors said in one line.
-import { errorCode, formatAddress } from "./errors.ts";
+// TLS files for `serve`, and Bun's refusal of them said in one line.
+import { errorCode } from "../errors.ts";
 
 /** PEM text, read by cmd/ from --tls-cert and --tls-key. */
 export interface TlsFiles {
@@ -9,30 +9,10 @@ export interface TlsFiles {
   keyFile: string;
 }
 
-/** connect --tls: trust the system's CAs, or only --ca, or (--insecure) anything. */
-export interface TlsTrust {
-  ca?: string;
-  caFile?: string;
-  insecure?: boolean;
-}
-
 /** Why Bun.listen refused the certificate or key, or undefined if the error is about something else. */
 export function tlsError(error: unknown, files: TlsFiles): string | undefined {
   const code = errorCode(error);
   if (code === "ERR_OSSL_X509_KEY_VALUES_MISMATCH") return `the key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`;
   if (code.startsWith("ERR_OSSL_")) return `cannot use ${files.certFile} and ${files.keyFile} as a PEM certificate and key (${code})`;
   return undefined;
-}
-
-/** A failed handshake as the user should read it: what went wrong with whom, and what to try. */
-export function handshakeError(error: Error | null | undefined, host: string, port: number, trust: TlsTrust): string {
-  const where = formatAddress(host, port);
-  const code = errorCode(error);
-  const detail = error?.message ?? "the connection closed during the handshake";
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return `the certificate of ${where} is not for ${host}: ${detail}`;
-  if (code === "EPROTO" || /WRONG_VERSION_NUMBER|wrong version number/i.test(detail))
-    return `TLS handshake with ${where} failed: it does not seem to speak TLS (${detail})`;
-  if (code.startsWith("UNABLE_TO") || code.includes("CERT") || code.includes("SELF_SIGNED"))
-    return `the certificate of ${where} is not trusted: ${detail}${trust.ca ? ` (checked against ${trust.caFile})` : "; for a private CA use --ca FILE"}`;
-  return `TLS handshake with ${where} failed: ${detail}`;
 }

@@ -1,10 +1,5 @@
 // One event-loop turn of output: every outbox with something new is written once when the turn ends, within a time budget.
-import type { Channel } from "./channel.ts";
-
-/** What a turn writes: an outbox (outbox.ts). */
-export interface Flushable {
-  flush(): void;
-}
+import type { Broadcast, Flushable, Schedule } from "./schedule.ts";
 
 /**
  * How long the end of a turn may spend writing. Past it, the outboxes not yet written wait for
@@ -24,9 +19,9 @@ const CLOCK_EVERY = 16;
 const COALESCE_MS = 1;
 const LITTLE = 256;
 
-export class Turn {
+export class Turn implements Schedule {
   #dirty: Flushable[] = [];
-  #channels: Channel[] = [];
+  #channels: Broadcast[] = [];
   #scheduled = false;
   #scratch = new Uint8Array(0);
   #late = 0;
@@ -56,7 +51,7 @@ export class Turn {
   }
 
   /** Writes every reader of the channel when this turn ends. */
-  scheduleChannel(channel: Channel): void {
+  scheduleChannel(channel: Broadcast): void {
     this.#channels.push(channel);
     this.#wake();
   }

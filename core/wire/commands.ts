@@ -1,5 +1,5 @@
 // What a line asks for: parseInput turns a cleaned line into an Input; COMMANDS is what /help prints.
-import { toMilliseconds } from "./options.ts";
+import { toMilliseconds } from "./duration.ts";
 
 export type Input =
   | { kind: "say"; text: string }

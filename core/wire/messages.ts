@@ -1,6 +1,7 @@
 // Every line a user reads: events rendered as plain text, in English or in the seed's Chinese.
 import type { Event, Presence, Reason, Said } from "./events.ts";
 import { COMMANDS } from "./commands.ts";
+import { formatDuration } from "./duration.ts";
 
 export type Lang = "en" | "zh";
 export const LANGS: readonly Lang[] = ["en", "zh"];
@@ -78,17 +79,6 @@ export function renderPlain(event: Event, words: Words): string[] {
 }
 
 /** `45s`, `10m`, `1h30m`, `2d`: rounded up to the second, largest units first. */
-export function formatDuration(ms: number): string {
-  let seconds = Math.ceil(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    if (seconds >= size) {
-      parts.push(`${Math.floor(seconds / size)}${unit}`);
-      seconds %= size;
-    }
-  }
-  return parts.join("") || "0s";
-}
 
 const encoder = new TextEncoder();
 let welcome = new Uint8Array(4096);

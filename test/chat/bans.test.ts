@@ -3,9 +3,9 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bans, parseBans, serializeBans } from "../core/bans.ts";
-import { formatCidr, parseCidr, parseIp } from "../core/cidr.ts";
-import { loadBans, saveBans } from "../core/state.ts";
+import { Bans, parseBans, serializeBans } from "../../core/chat/bans.ts";
+import { formatCidr, parseCidr, parseIp } from "../../core/wire/cidr.ts";
+import { loadBans, saveBans } from "../../core/server/state.ts";
 
 const T = Date.UTC(2026, 0, 1);
 const range = (text: string) => parseCidr(text)!;

@@ -1,8 +1,9 @@
 // The hub with fake members: who gets which line.
 import { expect, test } from "bun:test";
-import { parseInput } from "../core/commands.ts";
-import { Hub, type Member } from "../core/hub.ts";
-import { wordsFor } from "../core/messages.ts";
+import { parseInput } from "../../core/wire/commands.ts";
+import { Hub } from "../../core/chat/hub.ts";
+import type { Member } from "../../core/chat/member.ts";
+import { wordsFor } from "../../core/wire/messages.ts";
 
 class Fake implements Member {
   readonly lines: string[] = [];

@@ -1,12 +1,13 @@
 // Operators with fake members: /op, /kick, /mute, /ban and what everyone sees.
 import { expect, test } from "bun:test";
-import { Secret } from "../core/auth.ts";
-import { Bans } from "../core/bans.ts";
-import { parseInput } from "../core/commands.ts";
-import type { Reason } from "../core/events.ts";
-import { Hub, type Member } from "../core/hub.ts";
-import { wordsFor } from "../core/messages.ts";
-import { Moderation } from "../core/moderation.ts";
+import { Secret } from "../../core/chat/secret.ts";
+import { Bans } from "../../core/chat/bans.ts";
+import { parseInput } from "../../core/wire/commands.ts";
+import type { Reason } from "../../core/wire/events.ts";
+import { Hub } from "../../core/chat/hub.ts";
+import type { Member } from "../../core/chat/member.ts";
+import { wordsFor } from "../../core/wire/messages.ts";
+import { Moderation } from "../../core/chat/moderation.ts";
 
 class Fake implements Member {
   readonly lines: string[] = [];

@@ -1,7 +1,7 @@
 // Roster: always the same list a sort by name would give.
 import { expect, test } from "bun:test";
-import type { Presence } from "../core/events.ts";
-import { Roster } from "../core/roster.ts";
+import type { Presence } from "../../core/wire/events.ts";
+import { Roster } from "../../core/chat/roster.ts";
 
 test("adds, removals, renames and away marks keep the list sorted", () => {
   const roster = new Roster();

@@ -1,7 +1,7 @@
 // The command line itself: --version, --help, bad usage, and errors a user can cause, each one line.
 import { expect, test } from "bun:test";
-import pkg from "../package.json" with { type: "json" };
-import { run, serve } from "./helpers.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { run, serve } from "../helpers.ts";
 
 test("chat --version prints the version from package.json", async () => {
   const chat = run(["--version"], { stdin: "ignore" });

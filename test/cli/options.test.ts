@@ -1,7 +1,7 @@
 // The pure parsing of what users type: addresses, numbers, sizes, durations, flag and variable.
 import { describe, expect, test } from "bun:test";
-import { ChatError } from "../core/errors.ts";
-import { envName, parseAddress, parseChoice, parseCount, parseDuration, parseSize, pick } from "../core/options.ts";
+import { ChatError } from "../../core/errors.ts";
+import { envName, parseAddress, parseChoice, parseCount, parseDuration, parseSize, pick } from "../../core/options.ts";
 
 describe("parseAddress", () => {
   test.each([

@@ -1,8 +1,8 @@
 // The shortest proof that a build works: --version, and a line from `chat connect` through `chat serve` to a raw client.
 // The release check runs this file against builds it can only emulate (linux-arm64 under qemu), hence the long waits.
 import { afterEach, expect, test } from "bun:test";
-import pkg from "../package.json" with { type: "json" };
-import { closePeers, escape, join, run, serve, unique } from "./helpers.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { closePeers, escape, join, run, serve, unique } from "../helpers.ts";
 
 const EMULATED_WAIT_MS = 30_000;
 

@@ -1,6 +1,6 @@
 // `chat connect` as scripts use it: pipes, exit codes, error lines; and nc/socat as clients of `chat serve`.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { CHAT, closePeers, escape, join, run, serve, unique, type Server } from "./helpers.ts";
+import { CHAT, closePeers, escape, join, run, serve, unique, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));

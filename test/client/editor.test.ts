@@ -1,8 +1,8 @@
 // The terminal client's line editor and rendering, without a terminal.
 import { expect, test } from "bun:test";
-import { displayWidth, LineEditor } from "../core/editor.ts";
-import { wordsFor } from "../core/messages.ts";
-import { colorOf, formatEvent } from "../core/render.ts";
+import { displayWidth, LineEditor } from "../../core/client/editor.ts";
+import { wordsFor } from "../../core/wire/messages.ts";
+import { colorOf, formatEvent } from "../../core/client/render.ts";
 
 function typed(...inputs: string[]) {
   const editor = new LineEditor();

@@ -1,6 +1,6 @@
 // Pacer: input waits for the room's echo, but never for an echo that does not come.
 import { expect, test } from "bun:test";
-import { countLines, Pacer, PIECE_BYTES, pieces } from "../core/pacer.ts";
+import { countLines, Pacer, PIECE_BYTES, pieces } from "../../core/client/pacer.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -1,6 +1,6 @@
 // Mach-O code signatures: signAdHoc seals every page, and checkCodeSignature notices any byte that changed since.
 import { expect, test } from "bun:test";
-import { checkCodeSignature, signAdHoc } from "../scripts/codesign.ts";
+import { checkCodeSignature, signAdHoc } from "../../scripts/codesign.ts";
 
 const PAGE = 4096;
 

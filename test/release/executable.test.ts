@@ -1,8 +1,8 @@
 // Telling executables apart by their headers: what the release check relies on for builds it cannot run.
 import { expect, test } from "bun:test";
-import { executableMismatch, inspectExecutable } from "../scripts/executable.ts";
-import { hostPlatform, platformNamed } from "../scripts/platforms.ts";
-import { CHAT } from "./helpers.ts";
+import { executableMismatch, inspectExecutable } from "../../scripts/executable.ts";
+import { hostPlatform, platformNamed } from "../../scripts/platforms.ts";
+import { CHAT } from "../helpers.ts";
 
 function elf(machine: number, interpreter: string): Uint8Array {
   const bytes = new Uint8Array(256);

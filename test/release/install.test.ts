@@ -4,11 +4,11 @@ import { chmod, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
-import pkg from "../package.json" with { type: "json" };
-import { sha256 } from "../scripts/checksums.ts";
-import { pack, writeSums, type Packed } from "../scripts/pack.ts";
-import { hostPlatform } from "../scripts/platforms.ts";
-import { CHAT, ROOT } from "./helpers.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { sha256 } from "../../scripts/checksums.ts";
+import { pack, writeSums, type Packed } from "../../scripts/pack.ts";
+import { hostPlatform } from "../../scripts/platforms.ts";
+import { CHAT, ROOT } from "../helpers.ts";
 
 const host = hostPlatform();
 if (!host) throw new Error(`no release platform for ${process.platform}-${process.arch}`);

@@ -3,12 +3,12 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatSums, parseSums, sha256 } from "../scripts/checksums.ts";
-import { pack, releaseEntries, unpack, writeSums } from "../scripts/pack.ts";
-import { platformNamed } from "../scripts/platforms.ts";
-import { readTarGz, writeTarGz, type Entry } from "../scripts/tar.ts";
-import { readZip, writeZip } from "../scripts/zip.ts";
-import { ROOT } from "./helpers.ts";
+import { formatSums, parseSums, sha256 } from "../../scripts/checksums.ts";
+import { pack, releaseEntries, unpack, writeSums } from "../../scripts/pack.ts";
+import { platformNamed } from "../../scripts/platforms.ts";
+import { readTarGz, writeTarGz, type Entry } from "../../scripts/tar.ts";
+import { readZip, writeZip } from "../../scripts/zip.ts";
+import { ROOT } from "../helpers.ts";
 
 const scratch = await mkdtemp(join(tmpdir(), "chat-pack-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));

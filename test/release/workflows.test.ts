@@ -1,8 +1,8 @@
 // The GitHub workflows parse, run on the events they are for, and call only scripts this repository has.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import pkg from "../package.json" with { type: "json" };
-import { ROOT } from "./helpers.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { ROOT } from "../helpers.ts";
 
 interface Step {
   uses?: string;

@@ -1,7 +1,7 @@
 // --allow and --deny over real sockets: IPv4 (127.0.0.2 and .3 are loopback addresses too) and IPv6, deny first.
 import { afterEach, expect, test } from "bun:test";
-import { closePeers, dial, join, run, serve } from "./helpers.ts";
-import { dialFrom } from "./secure.ts";
+import { closePeers, dial, join, run, serve } from "../helpers.ts";
+import { dialFrom } from "../secure.ts";
 
 afterEach(closePeers);
 

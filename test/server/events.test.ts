@@ -1,6 +1,6 @@
 // The seed's four events, in English and in --lang zh, over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, serve, unique, type Server } from "./helpers.ts";
+import { closePeers, dial, escape, join, serve, unique, type Server } from "../helpers.ts";
 
 afterEach(closePeers);
 

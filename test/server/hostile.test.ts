@@ -3,7 +3,7 @@
 // up; its memory is back near where it started. The figures are printed for the record.
 import { expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { closePeers, join, serve, unique } from "./helpers.ts";
+import { closePeers, join, serve, unique } from "../helpers.ts";
 
 const ATTACK_MS = 30_000;
 const GOOD = 10;
@@ -92,7 +92,7 @@ test(
     const good = await Promise.all(Array.from({ length: GOOD }, (_, i) => goodClient(server.port, i, () => progress())));
     const before = await server.memory("VmRSS");
 
-    const attacker = Bun.spawn([process.execPath, `${import.meta.dir}/attacker.ts`, String(server.port), String(ATTACK_MS)], { stdout: "pipe", stderr: "pipe" });
+    const attacker = Bun.spawn([process.execPath, `${import.meta.dir}/../attacker.ts`, String(server.port), String(ATTACK_MS)], { stdout: "pipe", stderr: "pipe" });
     try {
       // The well-behaved clients chat while the attack goes on.
       let sent = 0;

@@ -1,7 +1,7 @@
 // Every limit a server enforces, over real sockets: line length, slow readers, connection counts, idle clients.
 import { afterEach, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, serve, unique } from "./helpers.ts";
-import { dialFrom } from "./secure.ts";
+import { closePeers, dial, escape, join, serve, unique } from "../helpers.ts";
+import { dialFrom } from "../secure.ts";
 
 afterEach(closePeers);
 

@@ -1,6 +1,6 @@
 // Lobby: the waiting are let in, in order, a slice per turn; one that speaks or leaves first is let in at once.
 import { expect, test } from "bun:test";
-import { Lobby } from "../core/lobby.ts";
+import { Lobby } from "../../core/server/lobby.ts";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

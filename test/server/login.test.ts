@@ -1,6 +1,7 @@
 // Secret and Login without sockets: what is compared, and when each reply comes.
 import { expect, test } from "bun:test";
-import { Login, MAX_TRIES, Secret } from "../core/auth.ts";
+import { Secret } from "../../core/chat/secret.ts";
+import { Login, MAX_TRIES } from "../../core/server/login.ts";
 
 test("a Secret matches its password and nothing else", () => {
   const secret = new Secret("correct horse");

@@ -1,7 +1,7 @@
 // --metrics (Prometheus text and /healthz over HTTP) and --log-format json.
 import { afterEach, expect, test } from "bun:test";
-import { closePeers, join, run, serve } from "./helpers.ts";
-import { dialFrom } from "./secure.ts";
+import { closePeers, join, run, serve } from "../helpers.ts";
+import { dialFrom } from "../secure.ts";
 
 afterEach(closePeers);
 

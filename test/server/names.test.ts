@@ -1,6 +1,6 @@
 // Names that look alike are one name, over real sockets: uniqueness is decided on NFKC and case folding.
 import { afterEach, test } from "bun:test";
-import { closePeers, escape, join, serve, unique } from "./helpers.ts";
+import { closePeers, escape, join, serve, unique } from "../helpers.ts";
 
 afterEach(closePeers);
 

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
-import { closePeers, join, run, serve, unique } from "./helpers.ts";
-import { dialFrom } from "./secure.ts";
+import { closePeers, join, run, serve, unique } from "../helpers.ts";
+import { dialFrom } from "../secure.ts";
 
 let dir: string;
 beforeAll(() => void (dir = mkdtempSync(joinPath(tmpdir(), "chat-ops-"))));

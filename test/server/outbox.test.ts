@@ -1,8 +1,8 @@
 // Outboxes reading a shared channel: one write per outbox per turn, every byte in order, the cap, and the goodbye.
 import { expect, test } from "bun:test";
-import { Channel } from "../core/channel.ts";
-import { Outbox, type Writable } from "../core/outbox.ts";
-import { Turn } from "../core/turn.ts";
+import { Channel } from "../../core/server/channel.ts";
+import { Outbox, type Writable } from "../../core/server/outbox.ts";
+import { Turn } from "../../core/server/turn.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

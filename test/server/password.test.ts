@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
-import { chatConnect, closePeers, dial, escape, join, run, serve, unique, type Server } from "./helpers.ts";
+import { chatConnect, closePeers, dial, escape, join, run, serve, unique, type Server } from "../helpers.ts";
 
 const PASSWORD = "open sesame";
 let server: Server;

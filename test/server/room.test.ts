@@ -1,6 +1,6 @@
 // People in the room: every command, name rules, presence, history, the motd and JSON mode, over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, serve, unique, type Peer, type Server } from "./helpers.ts";
+import { closePeers, dial, escape, join, serve, unique, type Peer, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));

@@ -1,6 +1,6 @@
 // SIGINT/SIGTERM: everyone is told, queues are flushed, exit 0.
 import { afterEach, expect, test } from "bun:test";
-import { closePeers, escape, join, serve, type Peer } from "./helpers.ts";
+import { closePeers, escape, join, serve, type Peer } from "../helpers.ts";
 
 afterEach(closePeers);
 

@@ -1,6 +1,6 @@
 // The first bytes that are not chat: a TLS handshake, a web request; and lines that only look like one.
 import { expect, test } from "bun:test";
-import { opensHttp, opensTls } from "../core/sniff.ts";
+import { opensHttp, opensTls } from "../../core/server/sniff.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,7 +1,7 @@
 // TLS: serve --tls-cert/--tls-key, connect --tls with --ca or --insecure, openssl s_client as a third-party client, plain clients turned away.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { chatConnect, closePeers, dial, escape, join, Lines, pump, run, serve, unique, type Server } from "./helpers.ts";
-import { dialTls, makeCertificates, type Certificates } from "./secure.ts";
+import { chatConnect, closePeers, dial, escape, join, Lines, pump, run, serve, unique, type Server } from "../helpers.ts";
+import { dialTls, makeCertificates, type Certificates } from "../secure.ts";
 
 let certs: Certificates;
 let server: Server;

@@ -1,6 +1,6 @@
 // The wire as a real network delivers it: split lines, packed lines, \r\n, broken UTF-8, control bytes, resets.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, serve, unique, type Server } from "./helpers.ts";
+import { closePeers, dial, escape, join, serve, unique, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));

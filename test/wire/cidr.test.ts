@@ -1,7 +1,7 @@
 // Addresses and ranges: parsing, printing, containment, and the --allow/--deny policy.
 import { expect, test } from "bun:test";
-import { AccessList } from "../core/access.ts";
-import { contains, formatCidr, formatIp, parseCidr, parseIp } from "../core/cidr.ts";
+import { AccessList } from "../../core/server/access.ts";
+import { contains, formatCidr, formatIp, parseCidr, parseIp } from "../../core/wire/cidr.ts";
 
 test.each([
   ["127.0.0.1", "127.0.0.1"],

@@ -1,6 +1,6 @@
 // parseInput: what a line asks for.
 import { expect, test } from "bun:test";
-import { parseInput } from "../core/commands.ts";
+import { parseInput } from "../../core/wire/commands.ts";
 
 test.each([
   ["hello", { kind: "say", text: "hello" }],

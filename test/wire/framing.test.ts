@@ -1,6 +1,6 @@
 // LineReader: bytes into lines, whatever the segmentation; overlong lines dropped and reported once.
 import { expect, test } from "bun:test";
-import { decodeLine, encodeLine, LineReader, TextLineReader } from "../core/framing.ts";
+import { decodeLine, encodeLine, LineReader, TextLineReader } from "../../core/wire/framing.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -1,13 +1,14 @@
 // Random inputs for the pure parts (framing, sanitizing, command parsing, the hub's output), from a seeded PRNG so a failure
 // reproduces: CHAT_FUZZ_SEED=N bun test test/fuzz.test.ts.
 import { expect, test } from "bun:test";
-import { Secret } from "../core/auth.ts";
-import { parseInput, type Input } from "../core/commands.ts";
-import { decodeLine, LineReader } from "../core/framing.ts";
-import { Hub, type Member } from "../core/hub.ts";
-import { wordsFor } from "../core/messages.ts";
-import { Moderation } from "../core/moderation.ts";
-import { cleanText } from "../core/sanitize.ts";
+import { Secret } from "../../core/chat/secret.ts";
+import { parseInput, type Input } from "../../core/wire/commands.ts";
+import { decodeLine, LineReader } from "../../core/wire/framing.ts";
+import { Hub } from "../../core/chat/hub.ts";
+import type { Member } from "../../core/chat/member.ts";
+import { wordsFor } from "../../core/wire/messages.ts";
+import { Moderation } from "../../core/chat/moderation.ts";
+import { cleanText } from "../../core/wire/sanitize.ts";
 
 const SEED = Number(process.env.CHAT_FUZZ_SEED ?? 20261125);
 

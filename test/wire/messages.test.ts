@@ -1,6 +1,6 @@
 // messages.ts: the byte-built welcome says exactly what the rendered welcome event says.
 import { expect, test } from "bun:test";
-import { encodeWelcome, renderPlain, wordsFor, type Lang } from "../core/messages.ts";
+import { encodeWelcome, renderPlain, wordsFor, type Lang } from "../../core/wire/messages.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

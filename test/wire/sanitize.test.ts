@@ -1,6 +1,6 @@
 // What text and names may contain.
 import { expect, test } from "bun:test";
-import { cleanText, isBlank, nameKey, nameProblem } from "../core/sanitize.ts";
+import { cleanText, isBlank, nameKey, nameProblem } from "../../core/wire/sanitize.ts";
 
 test.each([
   ["plain text", "plain text"],

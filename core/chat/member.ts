@@ -1,0 +1,14 @@
+// A member of the chat as the chat sees it: an address to name it by, a queue to send to, a way out. The server implements it.
+import type { Reason } from "../wire/events.ts";
+
+/** A connection as the chat sees it; the server implements it with a socket and an outbox. */
+export interface Member {
+  /** The peer's address, `127.0.0.1:53412` or `[::1]:53412`: the default name. */
+  readonly address: string;
+  /** The peer's IP address alone, for bans. */
+  readonly ip?: string;
+  /** Queues bytes for the peer; never blocks the hub. The hub may reuse bytes afterwards: what is kept is copied. */
+  send(bytes: Uint8Array): void;
+  /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */
+  close(reason?: Reason): void;
+}
