@@ -13,7 +13,7 @@ import type { Bus } from "../bus/bus.ts";
 import { Hub } from "../chat/hub.ts";
 import type { Member } from "../chat/member.ts";
 import { Lobby } from "./lobby.ts";
-import { NOTICE, type Words } from "../wire/messages.ts";
+import type { Notices, Words } from "../wire/messages.ts";
 import { Metrics, type Disconnect, type Refusal } from "./metrics.ts";
 import { Moderation } from "../chat/moderation.ts";
 import { Outbox, type OutboxOptions, type Writable } from "./outbox.ts";
@@ -39,6 +39,8 @@ export interface ServerOptions {
   /** Milliseconds of silence before a client is dropped; 0 = never. */
   idleMs: number;
   history: number;
+  /** Rooms kept at most; 0 = no limit. */
+  maxRooms?: number;
   motd: string[];
   /** --allow and --deny; by default everyone. */
   access?: AccessList;
@@ -157,6 +159,8 @@ export class ChatServer {
   readonly metrics: Metrics;
   readonly #options: ServerOptions;
   readonly #log: Log;
+  /** The replies, in the room's language. */
+  readonly #says: Notices;
   readonly #moderation: Moderation;
   readonly #turn = new Turn();
   /** One for every connection: its outbox is given the connection itself as the socket. */
@@ -181,6 +185,7 @@ export class ChatServer {
     this.#options = options;
     this.#outboxOptions = { maxQueue: options.maxQueue, onOverflow: (c) => this.#tooSlow(c as Connection) };
     this.#log = log;
+    this.#says = options.words.notice;
     this.metrics = options.metrics ?? new Metrics();
     this.#moderation = options.moderation ?? new Moderation();
     // The hub is only ever given this server's connections.
@@ -189,6 +194,7 @@ export class ChatServer {
       words: options.words,
       anonymous: options.anonymous,
       history: options.history,
+      ...(options.maxRooms === undefined ? {} : { maxRooms: options.maxRooms }),
       motd: options.motd,
       moderation: this.#moderation,
       audience,
@@ -215,6 +221,7 @@ export class ChatServer {
       waiting: this.#counted - this.hub.size,
       queuedBytes,
       historyLines: this.hub.historySize,
+      rooms: this.hub.rooms(),
     });
   }
 
@@ -259,7 +266,7 @@ export class ChatServer {
     clearInterval(this.#idleTimer);
     this.#lobby.clear();
     this.#now = Date.now();
-    this.hub.announce(NOTICE.shuttingDown);
+    this.hub.announce(this.#says.shuttingDown);
     for (const c of this.#connections) {
       c.ended ??= "shutdown";
       c.outbox.end();
@@ -322,7 +329,7 @@ export class ChatServer {
   }
 
   #goodbye(c: Connection, refusal: Refusal): void {
-    const notice = { full: NOTICE.serverFull, "shutting down": NOTICE.shuttingDown, banned: NOTICE.banned, denied: "" }[refusal];
+    const notice = { full: this.#says.serverFull, "shutting down": this.#says.shuttingDown, banned: this.#says.banned, denied: "" }[refusal];
     c.notice(notice);
     c.outbox.end();
   }
@@ -346,10 +353,10 @@ export class ChatServer {
     if (!password) return this.#enter(c);
     c.stage = "password";
     c.login = new Login(password, this.#options.loginPauseMs ?? LOGIN_PAUSE_MS, {
-      ask: () => c.notice(NOTICE.password),
+      ask: () => c.notice(this.#says.password),
       refuse: (last) => {
         this.#log.debug(`${c.address}: wrong password`);
-        c.notice(NOTICE.wrongPassword);
+        c.notice(this.#says.wrongPassword);
         if (!last) return;
         c.ended = "login";
         c.outbox.end();
@@ -424,7 +431,7 @@ export class ChatServer {
     this.metrics.linesIn++;
     c.lastLine = this.#now;
     if (c.bucket && !c.bucket.take(c.lastLine)) {
-      if (!c.warnedSlow) this.hub.tell(c, NOTICE.slowDown);
+      if (!c.warnedSlow) this.hub.tell(c, this.#says.slowDown);
       c.warnedSlow = true;
       return;
     }
@@ -442,7 +449,7 @@ export class ChatServer {
   }
 
   #tooLong(c: Connection): void {
-    if (c.stage === "in") this.hub.tell(c, NOTICE.lineTooLong);
+    if (c.stage === "in") this.hub.tell(c, this.#says.lineTooLong);
   }
 
   /**
