@@ -1,7 +1,7 @@
 // The hub is the only place that knows who is in the room: join, leave, rename, away, broadcast.
 import { EachMember, type Audience, type Line } from "./audience.ts";
 import type { Input } from "../wire/commands.ts";
-import type { Event, Presence, Reason } from "../wire/events.ts";
+import type { Event, Limits, Presence, Reason } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
 import { History } from "./history.ts";
@@ -27,6 +27,8 @@ export interface HubOptions {
   now?: () => number;
   /** How broadcasts reach the members; by default each member is sent its copy. */
   audience?: Audience;
+  /** Told to JSON clients in their welcome, so that `chat connect` keeps within them. */
+  limits?: Limits;
 }
 
 interface Person {
@@ -68,6 +70,7 @@ export class Hub {
   readonly #now: () => number;
   readonly #moderation: Moderation;
   readonly #room: Room;
+  readonly #limits?: Limits;
   #guests = 0;
 
   constructor(options: HubOptions) {
@@ -90,6 +93,7 @@ export class Hub {
       },
     };
     this.#audience = options.audience ?? new EachMember();
+    this.#limits = options.limits;
   }
 
   get size(): number {
@@ -202,7 +206,7 @@ export class Hub {
       member.send(encodeWelcome(this.#words, person.name, this.#roster.joinedNames, this.#motd));
     } else {
       const present = this.#present().filter((p) => p.name !== person.name);
-      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
+      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, ...this.#limits }, person);
     }
     if (this.#history.size > 0) this.#send(member, { type: "history", lines: this.#history.lines() }, person);
   }

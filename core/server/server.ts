@@ -190,6 +190,7 @@ export class ChatServer {
       moderation: this.#moderation,
       audience,
       now: () => this.#now,
+      limits: { rate: options.rate, burst: options.burst, maxLine: options.maxLine },
     });
   }
 
@@ -420,7 +421,7 @@ export class ChatServer {
     this.metrics.linesIn++;
     c.lastLine = this.#now;
     if (c.bucket && !c.bucket.take(c.lastLine)) {
-      if (!c.warnedSlow) this.hub.tell(c, NOTICE.slowDown);
+      if (!c.warnedSlow) this.hub.tell(c, NOTICE.slowDown, { code: "slow_down" });
       c.warnedSlow = true;
       return;
     }
@@ -438,7 +439,7 @@ export class ChatServer {
   }
 
   #tooLong(c: Connection): void {
-    if (c.stage === "in") this.hub.tell(c, NOTICE.lineTooLong);
+    if (c.stage === "in") this.hub.tell(c, NOTICE.lineTooLong(this.#options.maxLine), { code: "line_too_long" });
   }
 
   /**
