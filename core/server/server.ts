@@ -9,6 +9,7 @@ import { describeSocketError, ChatError, errorCode, formatAddress } from "../err
 import type { Reason } from "../wire/events.ts";
 import { Feed } from "./feed.ts";
 import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
+import type { Bus } from "../bus/bus.ts";
 import { Hub } from "../chat/hub.ts";
 import type { Member } from "../chat/member.ts";
 import { Lobby } from "./lobby.ts";
@@ -51,6 +52,8 @@ export interface ServerOptions {
   moderation?: Moderation;
   tls?: TlsFiles;
   metrics?: Metrics;
+  /** How shared changes reach every server; by default this process alone. */
+  bus?: Bus;
 }
 
 export interface Log {
@@ -181,7 +184,7 @@ export class ChatServer {
     this.metrics = options.metrics ?? new Metrics();
     this.#moderation = options.moderation ?? new Moderation();
     // The hub is only ever given this server's connections.
-    const audience = new Feed(this.#turn, (member) => (member as Connection).outbox, (n) => (this.metrics.deliveries += n));
+    const audience = () => new Feed(this.#turn, (member) => (member as Connection).outbox, (n) => (this.metrics.deliveries += n));
     this.hub = new Hub({
       words: options.words,
       anonymous: options.anonymous,
@@ -189,6 +192,7 @@ export class ChatServer {
       motd: options.motd,
       moderation: this.#moderation,
       audience,
+      bus: options.bus,
       now: () => this.#now,
       limits: { rate: options.rate, burst: options.burst, maxLine: options.maxLine },
     });
