@@ -4,6 +4,7 @@ import { AccessList } from "./access.ts";
 import type { Secret } from "../chat/secret.ts";
 import { describeSocketError, ChatError, errorCode, formatAddress } from "../errors.ts";
 import { Connection, type Venue } from "./connection.ts";
+import type { Bus } from "../bus/bus.ts";
 import { Feed } from "./feed.ts";
 import { Hub } from "../chat/hub.ts";
 import { Lobby } from "./lobby.ts";
@@ -45,6 +46,8 @@ export interface ServerOptions {
   moderation?: Moderation;
   tls?: TlsFiles;
   metrics?: Metrics;
+  /** How shared changes reach every server; by default this process alone. */
+  bus?: Bus;
 }
 
 /** How long a server that is shutting down waits for queues to drain. */
@@ -82,7 +85,7 @@ export class ChatServer {
     this.metrics = options.metrics ?? new Metrics();
     this.#moderation = options.moderation ?? new Moderation();
     // The hub is only ever given this server's connections.
-    const audience = new Feed(this.#turn, (member) => (member as Connection).outbox, (n) => (this.metrics.deliveries += n));
+    const audience = () => new Feed(this.#turn, (member) => (member as Connection).outbox, (n) => (this.metrics.deliveries += n));
     this.hub = new Hub({
       words: options.words,
       anonymous: options.anonymous,
@@ -90,6 +93,7 @@ export class ChatServer {
       motd: options.motd,
       moderation: this.#moderation,
       audience,
+      bus: options.bus,
       now: () => this.#now,
     });
     const server = this;
