@@ -70,8 +70,7 @@ async function run(argv: string[]): Promise<number> {
     // citty's own usage errors (CLIError, not exported) are usage errors like ours.
     const error = caught instanceof Error && caught.name === "CLIError" ? usageError(caught.message) : caught;
     if (error instanceof ChatError) {
-      process.stderr.write(`chat: ${error.message}\n`);
-      if (error.exitCode === 2) process.stderr.write(`run "chat ${first} --help" for the options\n`);
+      process.stderr.write(`chat: ${error.message}\n`); // one line: the message names the flag, or the address, at fault
       return error.exitCode;
     }
     throw error; // a bug: keep the stack

@@ -1,5 +1,5 @@
 // Turns what the user typed (flags, CHAT_* variables) into checked values; the flag wins over the variable.
-import { parseCidr, type Cidr } from "./wire/cidr.ts";
+import { parseCidr, parseIp, type Cidr } from "./wire/cidr.ts";
 import { usageError } from "./errors.ts";
 import { toMilliseconds } from "./wire/duration.ts";
 
@@ -21,16 +21,18 @@ export function parseAddress(text: string | undefined, defaultHost = "localhost"
     host = bracketed[1]!;
     port = bracketed[2];
     if (!host.includes(":")) throw usageError(`bad address "${text}": brackets are only for IPv6`);
+    if (!parseIp(host)) throw usageError(`bad address "${text}": ${host} is not an IPv6 address`);
   } else if (input.indexOf(":") !== input.lastIndexOf(":")) {
-    host = input; // a bare IPv6 address such as ::1 has no port
+    // A bare IPv6 address such as ::1 has no port; anything else with two colons is a host and port run together.
+    if (!parseIp(input)) throw usageError(`bad address "${text}": put an IPv6 address in brackets, as in [::1]:8000`);
+    host = input;
   } else {
     const colon = input.indexOf(":");
     host = colon < 0 ? input : input.slice(0, colon);
     port = colon < 0 ? undefined : input.slice(colon + 1);
   }
   if (host === "") host = defaultHost;
-  const valid = host.includes(":") ? /^[0-9a-f:.]+(%[\w.-]+)?$/i.test(host) : /^[\p{L}\p{N}._-]+$/u.test(host);
-  if (!valid) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
+  if (!host.includes(":") && !/^[\p{L}\p{N}._-]+$/u.test(host)) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
   return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `address "${text}"`) };
 }
 

@@ -68,6 +68,14 @@ for (const [args, message] of [
   });
 }
 
+for (const address of ["a:b:c", "localhost:80:90"]) {
+  test(`chat connect ${address}: a usage error (exit 2) in one line that says to bracket IPv6, not "host not found"`, async () => {
+    const chat = run(["connect", address], { stdin: "ignore" });
+    expect(await chat.exited).toBe(2);
+    expect(chat.stderr.all).toEqual([`chat: bad address "${address}": put an IPv6 address in brackets, as in [::1]:8000`]);
+  });
+}
+
 test("a bad CHAT_ variable is reported like a bad flag", async () => {
   const chat = run(["serve"], { stdin: "ignore", env: { CHAT_PORT: "eighty" } });
   expect(await chat.exited).toBe(2);
