@@ -9,10 +9,10 @@ import { serveMetrics } from "../core/server/monitor.ts";
 import { Moderation } from "../core/chat/moderation.ts";
 import {
   DEFAULT_PORT,
-  parseAddress,
   parseChoice,
   parseCount,
   parseDuration,
+  parseEndpoint,
   parsePort,
   parseRanges,
   parseRate,
@@ -98,8 +98,12 @@ async function securityOptions(args: Record<string, unknown>, rawArgs: string[],
     password: password === undefined ? undefined : new Secret(password),
     moderation: new Moderation({ bans, ...(opPassword === undefined ? {} : { opSecret: new Secret(opPassword) }) }),
     tls: await readTls(get("tls-cert"), get("tls-key")),
-    metrics: get("metrics"),
+    metrics: optional(get("metrics"), (text) => parseEndpoint(text, "--metrics", "127.0.0.1")),
   };
+}
+
+function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
+  return text === undefined ? undefined : parse(text);
 }
 
 /** The bans kept in the --state file, and how to keep them there; the file is written at once, so an unwritable path stops the start. */
@@ -149,8 +153,10 @@ export default defineCommand({
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
+    // Every port is taken before any is announced: a --metrics port in use stops the start before anyone can join.
+    const monitor = metrics === undefined ? undefined : serveMetrics(metrics, server);
     server.listen();
-    const monitor = metrics === undefined ? undefined : serveMetrics(parseAddress(metrics, "127.0.0.1"), server, log);
+    if (monitor) log.info(`metrics on ${monitor.url.href}metrics`);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
     await signalled;

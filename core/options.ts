@@ -10,8 +10,8 @@ export interface Address {
   port: number;
 }
 
-/** `host:port`, `host`, `[::1]:8000`, `[::1]`, `::1`, `:8000` or nothing (localhost). */
-export function parseAddress(text: string | undefined, defaultHost = "localhost"): Address {
+/** `host:port`, `host`, `[::1]:8000`, `[::1]`, `::1`, `:8000` or nothing (localhost); `what` names it in errors (`--metrics`). */
+export function parseAddress(text: string | undefined, defaultHost = "localhost", what = "address"): Address {
   const input = (text ?? "").trim();
   if (input === "") return { host: defaultHost, port: DEFAULT_PORT };
   let host: string;
@@ -20,11 +20,11 @@ export function parseAddress(text: string | undefined, defaultHost = "localhost"
   if (bracketed) {
     host = bracketed[1]!;
     port = bracketed[2];
-    if (!host.includes(":")) throw usageError(`bad address "${text}": brackets are only for IPv6`);
-    if (!parseIp(host)) throw usageError(`bad address "${text}": ${host} is not an IPv6 address`);
+    if (!host.includes(":")) throw usageError(`bad ${what} "${text}": brackets are only for IPv6`);
+    if (!parseIp(host)) throw usageError(`bad ${what} "${text}": ${host} is not an IPv6 address`);
   } else if (input.indexOf(":") !== input.lastIndexOf(":")) {
     // A bare IPv6 address such as ::1 has no port; anything else with two colons is a host and port run together.
-    if (!parseIp(input)) throw usageError(`bad address "${text}": put an IPv6 address in brackets, as in [::1]:8000`);
+    if (!parseIp(input)) throw usageError(`bad ${what} "${text}": put an IPv6 address in brackets, as in [::1]:8000`);
     host = input;
   } else {
     const colon = input.indexOf(":");
@@ -32,8 +32,21 @@ export function parseAddress(text: string | undefined, defaultHost = "localhost"
     port = colon < 0 ? undefined : input.slice(colon + 1);
   }
   if (host === "") host = defaultHost;
-  if (!host.includes(":") && !/^[\p{L}\p{N}._-]+$/u.test(host)) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
-  return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `address "${text}"`) };
+  if (!host.includes(":") && !/^[\p{L}\p{N}._-]+$/u.test(host)) throw usageError(`bad ${what} "${text}": expected HOST[:PORT]`);
+  return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `${what} "${text}"`) };
+}
+
+/**
+ * Where a flag listens beside the chat (`--metrics`): `HOST:PORT`, `:PORT`, or a bare `PORT` as nc and most
+ * exporters take it. A host alone is refused: the default port is the chat's own.
+ */
+export function parseEndpoint(text: string, flag: string, defaultHost: string): Address {
+  const input = text.trim();
+  if (/^\d+$/.test(input)) return { host: defaultHost, port: parsePort(input, `${flag} "${text}"`) };
+  const colons = input.split(":").length - 1;
+  const hasPort = input.startsWith("[") ? /^\[[^\]]*\]:/.test(input) : colons === 1;
+  if (!hasPort) throw usageError(`bad ${flag} "${text}": use HOST:PORT or :PORT`);
+  return parseAddress(input, defaultHost, flag);
 }
 
 export function parsePort(text: string, what = "--port"): number {

@@ -95,3 +95,30 @@ test("serve writes nothing to stdout, and logs the real port on stderr", async (
   await server.kill();
   expect(server.stdout.all).toEqual([]);
 });
+
+// Every option is checked before any port opens: a refused start never showed a "listening on" line first.
+for (const [value, message] of [
+  ["localhost:abc", 'chat: bad --metrics "localhost:abc": port must be a number from 0 to 65535, not "abc"'],
+  ["localhost", 'chat: bad --metrics "localhost": use HOST:PORT or :PORT'],
+  ["99999", 'chat: bad --metrics "99999": port must be a number from 0 to 65535, not "99999"'],
+] as const) {
+  test(`serve --metrics ${value}: refused before listening, in one line naming --metrics, exit 2`, async () => {
+    const chat = run(["serve", "--host", "127.0.0.1", "--port", "0", "--metrics", value], { stdin: "ignore" });
+    expect(await chat.exited).toBe(2);
+    expect(chat.stderr.all).toEqual([message]);
+  });
+}
+
+test("serve --metrics PORT is :PORT, on 127.0.0.1", async () => {
+  await using server = await serve(["--metrics", "0"]);
+  const [, base] = await server.stderr.until(/^\S+ metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics$/);
+  const health = await fetch(`${base}/healthz`);
+  expect([health.status, await health.text()]).toEqual([200, "ok\n"]);
+});
+
+test("serve with its --metrics port in use: one line, exit 1, and the chat port never opened", async () => {
+  await using first = await serve();
+  const chat = run(["serve", "--host", "127.0.0.1", "--port", "0", "--metrics", `127.0.0.1:${first.port}`], { stdin: "ignore" });
+  expect(await chat.exited).toBe(1);
+  expect(chat.stderr.all).toEqual([`chat: --metrics: port ${first.port} is already in use`]);
+});
