@@ -22,6 +22,7 @@ import {
   pickBoolean,
   type Env,
 } from "../core/options.ts";
+import { parseIp } from "../core/wire/cidr.ts";
 import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
 import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
@@ -111,18 +112,14 @@ function openState(file: string | undefined, log: Log): [Ban[], (bans: readonly 
   if (!file) return [[], () => {}];
   const bans = loadBans(file);
   const save = (list: readonly Ban[]) => saveBans(file, list);
-  try {
-    save(bans);
-  } catch (error) {
-    throw new ChatError(`cannot write the --state file ${file}: ${(error as Error).message}`);
-  }
+  save(bans);
   return [
     bans,
     (list) => {
       try {
         save(list);
       } catch (error) {
-        log.warn(`cannot write the --state file ${file}: ${(error as Error).message}; the bans hold until the server stops`);
+        log.warn(`${(error as Error).message}; the bans hold until the server stops`);
       }
     },
   ];
@@ -134,10 +131,21 @@ async function readTls(certFile: string | undefined, keyFile: string | undefined
   return { cert: await readFlagFile(certFile, "--tls-cert"), key: await readFlagFile(keyFile, "--tls-key"), certFile, keyFile };
 }
 
+/** The motd's lines; blank lines at its end (an editor's final newline and more) would show as bare `* ` lines. */
 async function readMotd(file: string | undefined): Promise<string[]> {
   if (!file) return [];
-  const text = await readFlagFile(file, "--motd");
-  return text.split(/\r?\n/).filter((line, i, all) => line !== "" || i < all.length - 1);
+  const text = (await readFlagFile(file, "--motd")).replace(/\s+$/, "");
+  return text === "" ? [] : text.split(/\r?\n/).map((line) => line.trimEnd());
+}
+
+/** Bun's listen says only "Failed to listen at HOST" for a name it cannot resolve: a lookup first says why. */
+async function checkHost(host: string): Promise<void> {
+  if (parseIp(host)) return;
+  try {
+    await Bun.dns.lookup(host);
+  } catch {
+    throw new ChatError(`--host ${host}: host not found`);
+  }
 }
 
 export default defineCommand({
@@ -147,6 +155,7 @@ export default defineCommand({
     const log = createLog(args);
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
+    await checkHost(options.host);
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
     // Before listening: whoever reads "listening on" may signal at once.
     const signalled = new Promise<void>((resolve) => {

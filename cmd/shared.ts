@@ -1,6 +1,6 @@
 // What the commands share: the server's logger with its --log-level and --log-format, and reading files and secrets named by flags.
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola/core";
-import { usageError } from "../core/errors.ts";
+import { describeFileError, usageError } from "../core/errors.ts";
 import { parseChoice, pick } from "../core/options.ts";
 
 const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
@@ -61,7 +61,7 @@ export async function readSecret(file: string | undefined, flag: string, fromEnv
   let secret = fromEnv === "" ? undefined : fromEnv;
   if (file !== undefined) {
     secret = (await readFlagFile(file, flag)).replace(/\r?\n$/, "");
-    if (secret === "") throw usageError(`the ${flag} file ${file} is empty`);
+    if (secret === "") throw usageError(`${flag} ${file} is empty`);
   }
   return secret;
 }
@@ -70,7 +70,7 @@ export async function readSecret(file: string | undefined, flag: string, fromEnv
 export async function readFlagFile(file: string, flag: string): Promise<string> {
   try {
     return await Bun.file(file).text();
-  } catch {
-    throw usageError(`cannot read ${flag} file ${file}`);
+  } catch (error) {
+    throw usageError(`cannot read ${flag} ${file}: ${describeFileError(error, file)}`);
   }
 }

@@ -1,7 +1,17 @@
 // The command line itself: --version, --help, bad usage, and errors a user can cause, each one line.
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { run, serve } from "../helpers.ts";
+import { describeFileError } from "../../core/errors.ts";
+import { closePeers, join, run, serve } from "../helpers.ts";
+
+const dir = mkdtempSync(joinPath(tmpdir(), "chat-cli-"));
+afterAll(() => {
+  closePeers();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test("chat --version prints the version from package.json", async () => {
   const chat = run(["--version"], { stdin: "ignore" });
@@ -58,7 +68,6 @@ for (const [args, message] of [
   [["serve", "--lang", "fr"], 'chat: bad --lang: expected en or zh, not "fr"'],
   [["serve", "--max-queue", "lots"], 'chat: bad --max-queue: expected a size such as 4096, 64k or 1MiB, not "lots"'],
   [["serve", "--port"], "chat: option --port needs a value"],
-  [["serve", "--motd", "/no/such/file"], "chat: cannot read --motd file /no/such/file"],
 ] as const) {
   test(`chat ${args.join(" ")}: "${message}", exit 2`, async () => {
     const chat = run([...args], { stdin: "ignore" });
@@ -121,4 +130,47 @@ test("serve with its --metrics port in use: one line, exit 1, and the chat port 
   const chat = run(["serve", "--host", "127.0.0.1", "--port", "0", "--metrics", `127.0.0.1:${first.port}`], { stdin: "ignore" });
   expect(await chat.exited).toBe(1);
   expect(chat.stderr.all).toEqual([`chat: --metrics: port ${first.port} is already in use`]);
+});
+
+// A file or host named by a flag that will not do: one line with the flag, the path and the reason, never Bun's words or a temporary file.
+test("files named by flags: the flag, the path and the reason, in one line", async () => {
+  await Bun.write(joinPath(dir, "empty"), "");
+  for (const [args, code, message] of [
+    [["--motd", `${dir}/absent.txt`], 2, `chat: cannot read --motd ${dir}/absent.txt: no such file`],
+    [["--motd", `${dir}/absent/motd.txt`], 2, `chat: cannot read --motd ${dir}/absent/motd.txt: no such directory`],
+    [["--motd", dir], 2, `chat: cannot read --motd ${dir}: is a directory`],
+    [["--password-file", `${dir}/absent`], 2, `chat: cannot read --password-file ${dir}/absent: no such file`],
+    [["--password-file", `${dir}/empty`], 2, `chat: --password-file ${dir}/empty is empty`],
+    [["--tls-cert", `${dir}/absent.pem`, "--tls-key", `${dir}/absent.pem`], 2, `chat: cannot read --tls-cert ${dir}/absent.pem: no such file`],
+    [["--state", `${dir}/absent/state.json`], 1, `chat: cannot write --state ${dir}/absent/state.json: no such directory`],
+  ] as const) {
+    const chat = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { stdin: "ignore" });
+    expect([await chat.exited, chat.stderr.all]).toEqual([code, [message]]);
+  }
+});
+
+test("the reasons for a file that cannot be read or written", () => {
+  const error = (code: string) => Object.assign(new Error(`${code}: raw text, open '/x.123.tmp'`), { code });
+  expect(describeFileError(error("ENOENT"), `${dir}/absent`)).toBe("no such file");
+  expect(describeFileError(error("ENOENT"), `${dir}/absent/file`)).toBe("no such directory");
+  expect(describeFileError(error("ENOTDIR"), "/etc/hostname/file")).toBe("no such directory");
+  expect(describeFileError(error("EACCES"), "/root/file")).toBe("permission denied");
+  expect(describeFileError(error("EPERM"), "/root/file")).toBe("permission denied");
+  expect(describeFileError(error("EISDIR"), "/tmp")).toBe("is a directory");
+});
+
+test("serve --host with a name that does not resolve: one line naming --host, exit 1", async () => {
+  const chat = run(["serve", "--host", "nosuch.invalid", "--port", "0"], { stdin: "ignore" });
+  expect(await chat.exited).toBe(1);
+  expect(chat.stderr.all).toEqual(["chat: --host nosuch.invalid: host not found"]);
+});
+
+test("a motd's blank lines at its end are not shown as bare '* ' lines", async () => {
+  await Bun.write(joinPath(dir, "motd.txt"), "first motd line\n\nlast motd line  \n\n \n");
+  await using server = await serve(["--motd", joinPath(dir, "motd.txt")]);
+  const alice = await join(server.port);
+  const bob = await join(server.port);
+  await alice.until(new RegExp(`^${bob.name.replace(/[.]/g, "\\.")} has arrived$`));
+  const seen = alice.lines.all;
+  expect(seen.slice(1, seen.length - 1)).toEqual(["* first motd line", "* ", "* last motd line"]);
 });
