@@ -15,8 +15,11 @@ set -euo pipefail
 cd /
 git clone -q "$repo" /tmp/fresh && cd /tmp/fresh && git -c advice.detachedHead=false checkout -q $commit
 npm ci --no-audit --no-fund --loglevel=error
-# What a fresh machine lacks: dpkg, not apt-get, so that Java's certificates (on this machine) do not hold openssl back.
-dpkg -r --force-depends netcat-openbsd socat ncat tmux openssl curl redis-server chromium-headless-shell >/dev/null 2>&1
+# A fresh machine's packages are in step with the archive; this one's libcurl4 may be older than the archive's curl needs.
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade libcurl4 >/dev/null
+# What a fresh machine lacks. openssl goes by dpkg alone: here ca-certificates, and Node with it, depend on it.
+DEBIAN_FRONTEND=noninteractive apt-get remove -y -q netcat-openbsd socat ncat tmux curl redis-server chromium-headless-shell >/dev/null
+dpkg -r --force-depends openssl >/dev/null 2>&1
 echo "--- removed; missing now: \$(for c in nc socat ncat tmux openssl curl redis-server; do command -v \$c >/dev/null || printf '%s ' \$c; done)\$(test -e /usr/lib/chromium/chromium-headless-shell || echo chromium-headless-shell)"
 echo "--- as a user who is not root and has no sudo:"
 chmod -R a+rX /tmp/fresh
