@@ -2,22 +2,15 @@
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola/core";
 import { describeFileError, usageError } from "../core/errors.ts";
 import { parseChoice, pick } from "../core/options.ts";
+import { option } from "./usage.ts";
 
 const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
 type LogLevel = keyof typeof LOG_LEVELS;
 const LOG_FORMATS = ["human", "json"] as const;
 
 export const sharedArgs = {
-  "log-level": {
-    type: "string",
-    description: "silent, error, warn, info or debug (default info) [CHAT_LOG_LEVEL]",
-    valueHint: "LEVEL",
-  },
-  "log-format": {
-    type: "string",
-    description: "human or json: one JSON object per line (default human) [CHAT_LOG_FORMAT]",
-    valueHint: "FORMAT",
-  },
+  "log-level": option("logs", "silent, error, warn, info or debug (default info) [CHAT_LOG_LEVEL]", "LEVEL"),
+  "log-format": option("logs", "human or json: one JSON object per line (default human) [CHAT_LOG_FORMAT]", "FORMAT"),
 } as const;
 
 /** The words of a log call: strings as they are, errors by their stack. */

@@ -43,10 +43,19 @@ export function parseAddress(text: string | undefined, defaultHost = "localhost"
 export function parseEndpoint(text: string, flag: string, defaultHost: string): Address {
   const input = text.trim();
   if (/^\d+$/.test(input)) return { host: defaultHost, port: parsePort(input, `${flag} "${text}"`) };
-  const colons = input.split(":").length - 1;
-  const hasPort = input.startsWith("[") ? /^\[[^\]]*\]:/.test(input) : colons === 1;
-  if (!hasPort) throw usageError(`bad ${flag} "${text}": use HOST:PORT or :PORT`);
+  if (!hasPort(input)) throw usageError(`bad ${flag} "${text}": use HOST:PORT or :PORT`);
   return parseAddress(input, defaultHost, flag);
+}
+
+/** `HOST PORT`, as nc and telnet take them; a HOST that carries its own port too is refused. */
+export function parseHostAndPort(host: string | undefined, port: string): Address {
+  if (host !== undefined && hasPort(host.trim())) throw usageError(`the port is given twice: "${host}" and "${port}"`);
+  return { host: parseAddress(host).host, port: parsePort(port, `port "${port}"`) };
+}
+
+/** Whether an address names its port: `h:80`, `:80`, `[::1]:80`; a bare IPv6 address's colons do not count. */
+function hasPort(text: string): boolean {
+  return text.startsWith("[") ? /^\[[^\]]*\]:/.test(text) : text.split(":").length === 2;
 }
 
 export function parsePort(text: string, what = "--port"): number {

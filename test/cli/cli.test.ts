@@ -19,15 +19,96 @@ test("chat --version prints the version from package.json", async () => {
   expect(chat.stdout.all).toEqual([pkg.version]);
 });
 
-for (const args of [["--help"], ["serve", "--help"], ["connect", "--help"], ["-h"]]) {
+for (const args of [["--help"], ["serve", "--help"], ["connect", "--help"], ["-h"], ["help"], ["help", "serve"], ["serve", "-h"]]) {
   test(`chat ${args.join(" ")} prints usage and exits 0`, async () => {
     const chat = run(args, { stdin: "ignore" });
     expect(await chat.exited).toBe(0);
     const text = chat.stdout.all.join("\n");
-    expect(text).toContain("USAGE");
+    expect(text).toContain("Usage: chat");
     expect(text).not.toContain("\x1b["); // no colour in a pipe
   });
 }
+
+for (const command of ["serve", "connect"]) {
+  test(`chat help ${command} is chat ${command} --help`, async () => {
+    const [viaHelp, viaFlag] = [run(["help", command], { stdin: "ignore" }), run([command, "--help"], { stdin: "ignore" })];
+    expect([await viaHelp.exited, await viaFlag.exited]).toEqual([0, 0]);
+    expect(viaHelp.stdout.all).toEqual(viaFlag.stdout.all);
+    expect(viaHelp.stdout.all[2]).toBe(`Usage: chat ${command} ${command === "connect" ? "[HOST[:PORT]] [PORT] " : ""}[OPTIONS]`);
+  });
+}
+
+test("help fits 80 columns, lists the options by group, and ends with examples", async () => {
+  const helps = await Promise.all(
+    [[], ["serve"], ["connect"]].map(async (args) => {
+      const chat = run(["help", ...args], { stdin: "ignore" });
+      expect(await chat.exited).toBe(0);
+      return chat.stdout.all;
+    }),
+  );
+  for (const lines of helps) {
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    expect(lines.filter((line) => /^[A-Z][\w ]*:$/.test(line)).at(-1)).toBe("Examples:");
+  }
+  const [main, serve, connect] = helps as [string[], string[], string[]];
+  expect(main.filter((line) => /^\S.*:$/.test(line))).toEqual(["Commands:", "General:", "Examples:"]);
+  expect(serve.filter((line) => /^\S.*:$/.test(line))).toEqual(["Network:", "The room:", "Limits:", "Security:", "Logs:", "General:", "Examples:"]);
+  expect(connect.filter((line) => /^\S.*:$/.test(line))).toEqual(["Arguments:", "The room:", "Output:", "Security:", "General:", "Examples:"]);
+  // An option is listed under its group: --rate with the limits, --allow with security, -p with the network.
+  const under = (lines: string[], option: RegExp) => lines.slice(0, lines.findIndex((line) => option.test(line))).filter((line) => /^\S.*:$/.test(line)).at(-1);
+  expect(under(serve, /^ {2}-p, --port PORT /)).toBe("Network:");
+  expect(under(serve, /^ {6}--rate N /)).toBe("Limits:");
+  expect(under(serve, /^ {6}--allow CIDR /)).toBe("Security:");
+  expect(under(serve, /^ {6}--log-level LEVEL /)).toBe("Logs:");
+  expect(under(connect, /^ {2}-n, --name NAME /)).toBe("The room:");
+});
+
+for (const flag of ["-v", "-V", "--version"]) {
+  test(`chat ${flag} prints the version`, async () => {
+    const chat = run([flag], { stdin: "ignore" });
+    expect(await chat.exited).toBe(0);
+    expect(chat.stdout.all).toEqual([pkg.version]);
+  });
+}
+
+for (const [args, message] of [
+  [["--versoin"], "chat: unknown option --versoin; did you mean --version?"],
+  [["serve", "--prot", "0"], "chat: unknown option --prot; did you mean --port?"],
+  [["serve", "--max-client", "5"], "chat: unknown option --max-client; did you mean --max-clients?"],
+  [["connect", "--jsn"], "chat: unknown option --jsn; did you mean --json?"],
+  [["sever"], 'chat: unknown command "sever"; did you mean serve?'],
+  [["help", "conect"], 'chat: unknown command "conect"; did you mean connect?'],
+  [["serve", "--zzzzzz"], "chat: unknown option --zzzzzz"],
+  [["serve", "-x"], "chat: unknown option -x"],
+] as const) {
+  test(`chat ${args.join(" ")}: "${message}" alone, exit 2`, async () => {
+    const chat = run([...args], { stdin: "ignore" });
+    expect(await chat.exited).toBe(2);
+    expect(chat.stderr.all).toEqual([message]);
+    expect(chat.stdout.all).toEqual([]);
+  });
+}
+
+test("short flags: serve -H HOST -p PORT, connect -n NAME, and HOST PORT as nc takes them", async () => {
+  const server = run(["serve", "-H", "127.0.0.1", "-p", "0"], { stdin: "ignore" });
+  try {
+    const [, port] = await server.stderr.until(/listening on 127\.0\.0\.1:(\d+)$/);
+    const watcher = await join(Number(port));
+    const client = run(["connect", "127.0.0.1", port!, "-n", "shorty"]);
+    client.proc.stdin!.write("short flags work\n");
+    client.proc.stdin!.end();
+    await watcher.until(/^shorty: short flags work$/);
+    expect(await client.exited).toBe(0);
+  } finally {
+    await server.kill();
+  }
+});
+
+test("connect HOST:PORT PORT gives the port twice: exit 2", async () => {
+  const chat = run(["connect", "localhost:8000", "9000"], { stdin: "ignore" });
+  expect(await chat.exited).toBe(2);
+  expect(chat.stderr.all).toEqual(['chat: the port is given twice: "localhost:8000" and "9000"']);
+});
 
 test("serve --help lists every option with its variable", async () => {
   const chat = run(["serve", "--help"], { stdin: "ignore" });
@@ -59,6 +140,7 @@ test("an unknown command: exit 2", async () => {
   const chat = run(["sever"], { stdin: "ignore" });
   expect(await chat.exited).toBe(2);
   expect(chat.stderr.all.join("\n")).toContain('unknown command "sever"');
+  expect(chat.stderr.all).toHaveLength(1); // not the whole help
 });
 
 for (const [args, message] of [

@@ -191,7 +191,7 @@ test("serve --password-file works like CHAT_PASSWORD", async () => {
 });
 
 for (const [args, message] of [
-  [["--password", "x"], "chat: unknown option --password"],
+  [["--password", "x"], "chat: unknown option --password; did you mean --password-file?"],
   [["--password-file", "/no/such/file"], "chat: cannot read --password-file /no/such/file: no such directory"],
   [["--op-password-file", "/no/such/file"], "chat: cannot read --op-password-file /no/such/file: no such directory"],
   [["--login-timeout", "0"], "chat: bad --login-timeout: must be more than 0"],
