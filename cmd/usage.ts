@@ -147,7 +147,7 @@ export function closest(typo: string, known: Iterable<string>): string | undefin
     const d = word.startsWith(typo) && typo.length >= 3 ? 1 : distance(typo, word);
     if (d < bestDistance) [best, bestDistance] = [word, d];
   }
-  return bestDistance <= (typo.length <= 3 ? 1 : 2) ? best : undefined;
+  return bestDistance <= (typo.length <= 4 ? 1 : 2) ? best : undefined;
 }
 
 /** `unknown option --versoin; did you mean --version?`, or without the question when nothing is close. */
