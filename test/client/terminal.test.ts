@@ -149,13 +149,17 @@ test("Ctrl-D on an empty line and /quit leave too", async () => {
   }
 });
 
-test("--timestamps shows the time of each line", async () => {
+test("--timestamps shows the time of each line, as history lines show theirs: [HH:MM]", async () => {
   const name = unique("ts").slice(0, 20).replace(/-/g, "_");
-  await startClient(name, "--timestamps");
   const peer = await join(server.port);
+  const before = unique("replayed");
+  peer.say(before);
+  await peer.until(new RegExp(`: ${before}$`));
+  await startClient(name, "--timestamps");
+  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${before}$`, "m"));
   const text = unique("stamped");
   peer.say(text);
-  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${text}$`, "m"));
+  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${text}$`, "m"));
 });
 
 describe("colours", () => {
