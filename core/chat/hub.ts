@@ -5,7 +5,7 @@ import { LocalBus } from "../bus/local.ts";
 import { ownerOf, type Shared, type Who } from "../bus/shared.ts";
 import { formatCidr } from "../wire/cidr.ts";
 import type { Input } from "../wire/commands.ts";
-import type { Event, Reason, RoomInfo } from "../wire/events.ts";
+import type { Event, Limits, Reason, RoomInfo } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
 import { encodeWelcome, renderPlain, type Notices, type Words } from "../wire/messages.ts";
@@ -38,6 +38,8 @@ export interface HubOptions {
   bus?: Bus;
   /** Rooms kept at most, #main included; past it the room empty longest is forgotten. 0 = no limit. */
   maxRooms?: number;
+  /** Told to JSON clients in their welcome, so that `chat connect` keeps within them. */
+  limits?: Limits;
 }
 
 /** Someone in the chat, on this server or another: built only by applying delivered changes. */
@@ -117,6 +119,7 @@ export class Hub {
   readonly #anonymous: boolean;
   readonly #historyLength: number;
   readonly #motd: string[];
+  readonly #limits?: Limits;
   readonly #now: () => number;
   readonly #moderation: Moderation;
   readonly #chat: Chat;
@@ -129,6 +132,7 @@ export class Hub {
     this.#anonymous = options.anonymous ?? false;
     this.#historyLength = options.history ?? DEFAULT_HISTORY;
     this.#motd = options.motd ?? [];
+    this.#limits = options.limits;
     this.#now = options.now ?? Date.now;
     this.#moderation = options.moderation ?? new Moderation({ now: this.#now });
     this.#audience = options.audience ?? (() => new EachMember());
@@ -589,7 +593,7 @@ export class Hub {
       if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
-      const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag } as const;
+      const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;
       this.#send(member, room.topic === undefined ? welcome : { ...welcome, topic: room.topic }, local.json);
     }
     if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines(), room: room.tag }, local.json);

@@ -16,6 +16,13 @@ export interface Presence {
   away?: string;
 }
 
+/** What the server allows a client, so that `chat connect` can keep within it: lines a second, lines at once, bytes a line. */
+export interface Limits {
+  rate: number;
+  burst: number;
+  maxLine: number;
+}
+
 /** A room as /rooms lists it; room is written with its `#`. */
 export interface RoomInfo {
   room: string;
@@ -28,7 +35,7 @@ export interface RoomInfo {
  * move carries where to.
  */
 export type Event =
-  | { type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh"; room?: string; topic?: string }
+  | ({ type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh"; room?: string; topic?: string } & Partial<Limits>)
   | { type: "history"; lines: Said[]; room?: string }
   | { type: "join"; name: string; room?: string }
   | { type: "leave"; name: string; reason?: Reason; room?: string; to?: string }

@@ -16,7 +16,7 @@ export interface BanEntry {
 
 /** Replies to one user, and notices to a room; the text after `* `. */
 export interface Notices {
-  lineTooLong: string;
+  lineTooLong(max: number): string;
   slowDown: string;
   serverFull: string;
   shuttingDown: string;
@@ -111,7 +111,7 @@ const ENGLISH_FAULTS: Record<NameFault, (what: string) => string> = {
 export const PROTOCOL_NOTICES = { password: "password:", wrongPassword: "wrong password" } as const;
 
 const ENGLISH_NOTICES: Notices = {
-  lineTooLong: "line too long",
+  lineTooLong: (max) => `line too long (max ${max} bytes)`,
   slowDown: "slow down",
   serverFull: "server is full",
   shuttingDown: "server shutting down",
@@ -173,8 +173,8 @@ export const CHINESE_SUMMARIES: Record<string, string> = {
   "/leave": "回到 #main",
   "/rooms": "列出所有房间",
   "/topic [TEXT]": "查看或设置房间的话题",
-  "/mode plain|json": "切换纯文本或 JSON 模式",
   "/help": "这个列表",
+  "/mode plain|json": "纯文本, 或者给程序用的每行一个 JSON 事件",
   "/quit": "离开聊天",
   "/op PASSWORD": "成为管理员",
   "/kick NAME [REASON]": "管理员: 把 NAME 踢出去",
@@ -199,7 +199,7 @@ function describeInChinese(p: Presence): string {
 }
 
 const CHINESE_NOTICES: Notices = {
-  lineTooLong: "这一行太长了",
+  lineTooLong: (max) => `这一行太长了 (最多 ${max} 字节)`,
   slowDown: "请慢一点",
   serverFull: "服务器已满",
   shuttingDown: "服务器正在关闭",
@@ -277,9 +277,6 @@ const CHINESE: Words = {
 export function wordsFor(lang: Lang): Words {
   return lang === "zh" ? CHINESE : ENGLISH;
 }
-
-/** The English replies, for code that speaks before a language is known; the room's are in its Words. */
-export const NOTICE: Notices = ENGLISH_NOTICES;
 
 /** `bob (away: lunch)` in /who; plain `bob` otherwise. */
 export function describePresence(p: Presence): string {

@@ -382,7 +382,7 @@ describe("--lang zh", () => {
     bob.say("/help");
     await bob.until(/^\* 命令:$/);
     await bob.until(/^\*\s+\/join #ROOM\s+进入一个房间/);
-    await bob.until(/^\*\s+\/mode plain\|json\s+切换纯文本或 JSON 模式$/);
+    await bob.until(/^\*\s+\/mode plain\|json\s+纯文本, 或者给程序用的每行一个 JSON 事件$/);
     bob.say("/rooms");
     await bob.until(/^\* #dev \(2\): 闲聊$/);
     await bob.until(/^\* #main \(0\)$/);
@@ -394,7 +394,7 @@ describe("--lang zh", () => {
 test("/help lists the room commands and /mode", async () => {
   const alice = await person("alice");
   alice.say("/help");
-  for (const usage of ["/join #ROOM", "/leave", "/rooms", "/topic [TEXT]", "/mode plain|json"])
+  for (const usage of ["/join #ROOM", "/leave", "/rooms", "/topic [TEXT]", "/help", "/mode plain|json"])
     await alice.until(new RegExp(`^\\*\\s+${escape(usage)}\\s+\\S`));
 });
 

@@ -10,7 +10,7 @@ const FAULTS: NameFault[] = ["empty", "long", "space", "chars"];
 
 /** Arguments to call each reply with; a reply added without a line here fails the first test. */
 const SAMPLES: { [K in keyof Notices]: Notices[K] extends (...args: infer A) => unknown ? A[] : [] } = {
-  lineTooLong: [],
+  lineTooLong: [[4096]],
   slowDown: [],
   serverFull: [],
   shuttingDown: [],
