@@ -13,6 +13,7 @@ import {
   parseChoice,
   parseCount,
   parseDuration,
+  parseOrigins,
   parsePort,
   parseRanges,
   parseRate,
@@ -23,6 +24,7 @@ import {
   type Env,
 } from "../core/options.ts";
 import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
+import { serveWeb } from "../core/server/web.ts";
 import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
@@ -50,6 +52,9 @@ const serveArgs = {
   allow: option("let in only these addresses, e.g. 10.0.0.0/8; repeatable [CHAT_ALLOW, comma-separated]", "CIDR"),
   deny: option("keep these addresses out, before --allow; repeatable [CHAT_DENY, comma-separated]", "CIDR"),
   state: option("file where bans are kept across restarts [CHAT_STATE]", "FILE"),
+  web: option("also serve the room to browsers: the page on this port, its WebSocket at /ws (default off) [CHAT_WEB]", "PORT"),
+  "web-host": option("address the web page listens on (default: --host) [CHAT_WEB_HOST]", "HOST"),
+  "web-origin": option("another site whose pages may open the socket, e.g. https://chat.example.org, or *; repeatable [CHAT_WEB_ORIGIN, comma-separated]", "ORIGIN"),
   metrics: option("serve GET /metrics and /healthz over HTTP here, e.g. 127.0.0.1:9100 (default off) [CHAT_METRICS]", "HOST:PORT"),
   "login-timeout": option("time for the TLS handshake and the password (default 30s) [CHAT_LOGIN_TIMEOUT]", "DURATION"),
   ...sharedArgs,
@@ -102,6 +107,18 @@ async function securityOptions(args: Record<string, unknown>, rawArgs: string[],
   };
 }
 
+/** --web and its company; undefined when the room is not served to browsers. */
+function webOptions(args: Record<string, unknown>, rawArgs: string[], env: Env, host: string) {
+  const port = pick(args, env, "web");
+  const webHost = pick(args, env, "web-host");
+  const origins = parseOrigins(pickAll(rawArgs, env, "web-origin"), "--web-origin");
+  if (port === undefined) {
+    if (webHost !== undefined || origins.length > 0) throw usageError("--web-host and --web-origin need --web PORT");
+    return undefined;
+  }
+  return { host: webHost ?? host, port: parsePort(port, "--web"), origins };
+}
+
 /** The bans kept in the --state file, and how to keep them there; the file is written at once, so an unwritable path stops the start. */
 function openState(file: string | undefined, log: Log): [Ban[], (bans: readonly Ban[]) => void] {
   if (!file) return [[], () => {}];
@@ -143,6 +160,7 @@ export default defineCommand({
     const log = createLog(args);
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
+    const web = webOptions(args, rawArgs, process.env, options.host);
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
     // Before listening: whoever reads "listening on" may signal at once.
     const signalled = new Promise<void>((resolve) => {
@@ -150,12 +168,15 @@ export default defineCommand({
       process.once("SIGTERM", resolve);
     });
     server.listen();
+    const page = web && serveWeb({ ...web, tls: security.tls, maxLine: options.maxLine }, server, log);
     const monitor = metrics === undefined ? undefined : serveMetrics(parseAddress(metrics, "127.0.0.1"), server, log);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
     await signalled;
     log.info("shutting down");
     monitor?.stop(true);
+    // New pages are turned away at once; the sockets already open leave with the others.
+    void page?.stop(false);
     await server.stop();
   },
 });
