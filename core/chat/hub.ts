@@ -106,10 +106,10 @@ export class Hub {
 
   join(member: Member): string {
     const name = this.#defaultName(member);
-    const person: Person = { name, key: nameKey(name), json: false };
+    const person: Person = { name, key: nameKey(name), json: member.json ?? false };
     this.#welcome(member, person);
     this.#broadcast({ type: "join", name }); // before adding: not to them
-    this.#audience.add(member, false);
+    this.#audience.add(member, person.json);
     this.#people.set(member, person);
     this.#byKey.set(person.key, member);
     this.#roster.add(name);

@@ -7,6 +7,8 @@ export interface Member {
   readonly address: string;
   /** The peer's IP address alone, for bans. */
   readonly ip?: string;
+  /** Speaks JSON from its first line (a web page), as if it had sent `/mode json` before anything else. */
+  readonly json?: boolean;
   /** Queues bytes for the peer; never blocks the hub. The hub may reuse bytes afterwards: what is kept is copied. */
   send(bytes: Uint8Array): void;
   /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */

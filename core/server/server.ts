@@ -1,12 +1,12 @@
 // The Bun.listen side: who gets in (access list, bans, limits, TLS handshake, password), then bytes → lines → clean text → Input → hub, and each connection's outbox back out.
-import type { Socket, TCPSocketListener } from "bun";
+import type { ServerWebSocket, Socket, TCPSocketListener } from "bun";
 import { AccessList } from "./access.ts";
 import type { Secret } from "../chat/secret.ts";
 import { Login } from "./login.ts";
 import { parseIp, type Ip } from "../wire/cidr.ts";
 import { parseInput } from "../wire/commands.ts";
 import { describeSocketError, ChatError, errorCode, formatAddress } from "../errors.ts";
-import type { Reason } from "../wire/events.ts";
+import { toJson, type Reason } from "../wire/events.ts";
 import { Feed } from "./feed.ts";
 import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
 import { Hub } from "../chat/hub.ts";
@@ -70,9 +70,36 @@ const LOGIN_PAUSE_MS = 1000;
  */
 type Stage = "handshake" | "password" | "in" | "out";
 
+/** A web page's socket (web.ts's WebPeer): where it came from, and its connection once open. */
+type WebSocket = ServerWebSocket<{ ip: string; port: number; member?: Connection }>;
+
 /**
- * One TCP connection: the hub sees it as a Member, its outbox as the socket it writes to (counting
- * the bytes the kernel takes). Methods, not closures: five functions less per connection.
+ * A WebSocket as an outbox sees a socket. A frame is taken whole or not at all: sent or queued
+ * by Bun (up to its backpressure limit) is all written; dropped is nothing written, and the
+ * outbox keeps it until drain, as for a kernel that took nothing. Binary frames: a write may
+ * end inside a character, and the page decodes the stream as one.
+ */
+class WebLink implements Writable {
+  constructor(readonly socket: WebSocket) {}
+
+  write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset): number {
+    if (this.socket.readyState !== 1) return -1;
+    const sent = this.socket.sendBinary(data.subarray(byteOffset, byteOffset + byteLength));
+    return sent === 0 ? 0 : byteLength;
+  }
+
+  shutdown(): void {
+    this.socket.close(1000);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/**
+ * One connection, over TCP or a WebSocket: the hub sees it as a Member, its outbox as the socket
+ * it writes to (counting the bytes taken). Methods, not closures: five functions less per connection.
  */
 class Connection implements Member, Writable {
   readonly address: string;
@@ -99,16 +126,22 @@ class Connection implements Member, Writable {
   /** Why it ended, for the metrics; "closed" unless something else ended it first. */
   ended?: Disconnect;
 
+  /** A web page's socket: speaks JSON from the start, and its TLS (if any) is done before it opens. */
+  readonly json: boolean;
+
   constructor(
-    readonly socket: Socket<Connection>,
+    readonly socket: Writable,
+    peer: { ip: string; port: number; json: boolean },
     turn: Turn,
     options: ServerOptions,
     outboxOptions: OutboxOptions,
     readonly metrics: Metrics,
   ) {
-    this.ip = plainIp(socket.remoteAddress);
+    this.ip = plainIp(peer.ip);
     this.parsedIp = parseIp(this.ip);
-    this.address = formatAddress(this.ip, socket.remotePort);
+    this.address = formatAddress(this.ip, peer.port);
+    this.json = peer.json;
+    this.heard = peer.json; // nothing to sniff: it spoke HTTP to get here
     this.reader = new LineReader(options.maxLine);
     this.outbox = new Outbox(this, turn, outboxOptions);
   }
@@ -129,7 +162,7 @@ class Connection implements Member, Writable {
 
   /** A notice for this connection alone before it is in the room (`* password:`, `* server is full`). */
   notice(text: string): void {
-    this.outbox.send(encodeLine(`* ${text}`));
+    this.outbox.send(encodeLine(this.json ? toJson({ type: "notice", text }, Date.now()) : `* ${text}`));
   }
 
   send(bytes: Uint8Array): void {
@@ -149,6 +182,7 @@ function plainIp(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
+/** Also web.ts's WebSockets: a page's socket, once open, lives as a TCP connection does. */
 export class ChatServer {
   readonly hub: Hub;
   readonly metrics: Metrics;
@@ -276,9 +310,36 @@ export class ChatServer {
     this.#now = Date.now();
     // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
     if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
-    const c = new Connection(socket, this.#turn, this.#options, this.#outboxOptions, this.metrics);
+    const peer = { ip: socket.remoteAddress, port: socket.remotePort, json: false };
+    const c = new Connection(socket, peer, this.#turn, this.#options, this.#outboxOptions, this.metrics);
     socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
+    this.#arrive(c);
+  }
+
+  /** A web page's socket, past its Origin check: from here on a connection like any other. */
+  open(socket: WebSocket): void {
+    this.#now = Date.now();
+    const c = new Connection(new WebLink(socket), { ...socket.data, json: true }, this.#turn, this.#options, this.#outboxOptions, this.metrics);
+    socket.data.member = c;
+    this.#arrive(c);
+  }
+
+  /** A frame from a page: bytes, as a TCP chunk is. */
+  message(socket: WebSocket, data: Uint8Array): void {
+    this.#data(socket.data.member, data);
+  }
+
+  drain(socket: WebSocket): void {
+    socket.data.member?.outbox.drained();
+  }
+
+  close(socket: WebSocket): void {
+    this.#close(socket.data.member);
+  }
+
+  /** Every newcomer, over TCP or a WebSocket: the access list, bans and limits, then the door. */
+  #arrive(c: Connection): void {
     this.#connections.add(c);
     const refusal = this.#refusal(c);
     if (refusal) return this.#refuse(c, refusal);
@@ -291,7 +352,8 @@ export class ChatServer {
       // Scanners and plain clients on a TLS port send nothing useful: they get this long, then are closed.
       c.loginTimer = setTimeout(() => this.#loginTimeout(c), this.#options.loginTimeoutMs);
     }
-    if (this.#options.tls) c.stage = "handshake";
+    // A web page's TLS is done before its socket opens.
+    if (this.#options.tls && !c.json) c.stage = "handshake";
     else this.#admit(c);
   }
 
@@ -312,7 +374,7 @@ export class ChatServer {
     c.refused = refusal;
     // --deny and --allow are a firewall's job done here: not a word, not a handshake.
     if (refusal === "denied") return c.outbox.terminate();
-    if (!this.#options.tls) return this.#goodbye(c, refusal);
+    if (!this.#options.tls || c.json) return this.#goodbye(c, refusal);
     c.stage = "handshake"; // the reason goes out once the client can read it
     c.loginTimer = setTimeout(() => c.outbox.terminate(), this.#options.loginTimeoutMs);
   }
@@ -495,7 +557,7 @@ export class ChatServer {
     // Not in the middle of the broadcast that overflowed it: the others get that line first.
     queueMicrotask(() => {
       this.#leave(c, "too slow");
-      c.socket.terminate();
+      c.terminate();
     });
   }
 
