@@ -1,0 +1,80 @@
+// What the web tests share: a served room with its page, a real Chromium driven by playwright-core, and what a page shows.
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { serve, type Server } from "../helpers.ts";
+
+/** Debian's headless Chromium itself: its /usr/bin wrapper does not exec, so playwright would lose track of the browser. */
+export const CHROMIUM = process.env.CHAT_CHROMIUM ?? "/usr/lib/chromium/chromium-headless-shell";
+
+/** Keeps the browser to the test's own server: no updates, no sync, no lookups, no reports. */
+const OFFLINE = [
+  "--no-sandbox",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-default-apps",
+  "--disable-domain-reliability",
+  "--disable-sync",
+  "--disable-breakpad",
+  "--metrics-recording-only",
+  "--no-pings",
+  "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+];
+
+/** No browser is a failure, never a skip: CI installs one, and a test that does not run proves nothing. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: install the Debian package chromium-headless-shell (apt-get install chromium-headless-shell)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: OFFLINE });
+}
+
+export interface WebServer extends Server {
+  webPort: number;
+  url: string;
+}
+
+/** `chat serve --web 0 ...args`, once it logs where the page is. */
+export async function serveWeb(args: string[] = [], options: { env?: Record<string, string>; cwd?: string; webPort?: number } = {}): Promise<WebServer> {
+  const server = await serve(["--web", String(options.webPort ?? 0), ...args], options.env, options.cwd);
+  const [, url, port] = await server.stderr.until(/web page on (https?:\/\/[^/]+:(\d+)\/)$/);
+  return { ...server, webPort: Number(port), url: url! };
+}
+
+export interface Visitor {
+  context: BrowserContext;
+  page: Page;
+  /** The name the server gave the page. */
+  name: string;
+}
+
+/** A new browser profile opening the page, once it is welcomed. */
+export async function visit(browser: Browser, url: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Visitor> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1100, height: options.height ?? 720 },
+    colorScheme: options.dark ? "dark" : "light",
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(url);
+  const name = await welcomed(page);
+  return { context, page, name };
+}
+
+/** Waits for a welcome on the page, and reads the name it gave. */
+export async function welcomed(page: Page): Promise<string> {
+  const line = page.locator("#log li.system", { hasText: /^(\d\d:\d\d)?You are / }).last();
+  await line.waitFor();
+  return (await line.locator(".name").textContent())!;
+}
+
+/** The text of every entry in the conversation, in order. */
+export function logLines(page: Page): Promise<string[]> {
+  return page.locator("#log li").evaluateAll((items) => items.map((li) => li.textContent ?? ""));
+}
+
+/** Types a line into the page and sends it, as a person would. */
+export async function say(page: Page, text: string): Promise<void> {
+  await page.locator("#line").fill(text);
+  await page.locator("#line").press("Enter");
+}
