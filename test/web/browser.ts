@@ -1,7 +1,7 @@
 // What the web tests share: a served room with its page, a real Chromium driven by playwright-core, and what a page shows.
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { serve, type Server } from "../helpers.ts";
+import { Lines, serve, type Server } from "../helpers.ts";
 
 /** Debian's headless Chromium itself: its /usr/bin wrapper does not exec, so playwright would lose track of the browser. */
 export const CHROMIUM = process.env.CHAT_CHROMIUM ?? "/usr/lib/chromium/chromium-headless-shell";
@@ -77,4 +77,49 @@ export function logLines(page: Page): Promise<string[]> {
 export async function say(page: Page, text: string): Promise<void> {
   await page.locator("#line").fill(text);
   await page.locator("#line").press("Enter");
+}
+
+/** A WebSocket client that is not a browser (Bun's): JSON events in as lines, lines out. */
+export interface SocketPeer {
+  lines: Lines;
+  /** Resolves once the socket is open; rejects if it closes first. */
+  opened: Promise<void>;
+  /** Resolves with the close code. */
+  closed: Promise<number>;
+  say(text: string): void;
+  close(): void;
+  /** The next event whose JSON matches re, parsed. */
+  event(re: RegExp, ms?: number): Promise<Record<string, unknown>>;
+}
+
+export function openSocket(webPort: number, options: { origin?: string; host?: string } = {}): SocketPeer {
+  const headers: Record<string, string> = options.origin ? { origin: options.origin } : {};
+  const socket = new WebSocket(`ws://${options.host ?? "127.0.0.1"}:${webPort}/ws`, { headers } as unknown as string[]);
+  socket.binaryType = "arraybuffer";
+  const lines = new Lines();
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.addEventListener("open", () => resolve());
+    socket.addEventListener("close", () => reject(new Error("the socket closed before it opened")));
+  });
+  opened.catch(() => {});
+  const closed = new Promise<number>((resolve) => socket.addEventListener("close", (e) => resolve(e.code)));
+  socket.addEventListener("message", (e) => lines.push(typeof e.data === "string" ? new TextEncoder().encode(e.data) : new Uint8Array(e.data as ArrayBuffer)));
+  socket.addEventListener("close", () => lines.end());
+  sockets.add(socket);
+  return {
+    lines,
+    opened,
+    closed,
+    say: (text) => socket.send(`${text}\n`),
+    close: () => socket.close(),
+    event: async (re, ms) => JSON.parse((await lines.until(re, ms)).input!),
+  };
+}
+
+const sockets = new Set<WebSocket>();
+
+/** Closes every socket a test opened. */
+export function closeSockets(): void {
+  for (const socket of sockets) socket.close();
+  sockets.clear();
 }
