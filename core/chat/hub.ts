@@ -1,39 +1,70 @@
-// The hub is the only place that knows who is in the room: join, leave, rename, away, broadcast.
+// The chat: what it decides when a member speaks (handed to the bus as a change), and the shared state it builds by applying what the bus delivers.
 import { EachMember, type Audience, type Line } from "./audience.ts";
+import type { Bus } from "../bus/bus.ts";
+import { LocalBus } from "../bus/local.ts";
+import { ownerOf, type Shared, type Who } from "../bus/shared.ts";
+import { formatCidr } from "../wire/cidr.ts";
 import type { Input } from "../wire/commands.ts";
-import type { Event, Presence, Reason } from "../wire/events.ts";
+import type { Event, Reason } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
-import { History } from "./history.ts";
 import { encodeWelcome, NOTICE, renderPlain, type Words } from "../wire/messages.ts";
-import type { Member } from "./member.ts";
-import { Moderation, type Room } from "./moderation.ts";
-import { Roster } from "./roster.ts";
+import type { Arrival, Member } from "./member.ts";
+import { isMuted, Moderation, type Chat, type Someone } from "./moderation.ts";
+import { Room } from "./room.ts";
 import { nameKey, nameProblem } from "../wire/sanitize.ts";
 
 /** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
 export const DEFAULT_HISTORY = 20;
+/** Where everyone arrives. */
+export const MAIN_ROOM = "main";
 
 export interface HubOptions {
   words: Words;
   /** Name newcomers guest-N instead of by their address. */
   anonymous?: boolean;
-  /** How many chat lines to replay to a newcomer. */
+  /** How many chat lines each room replays to a newcomer. */
   history?: number;
   /** Lines shown to every newcomer after the welcome. */
   motd?: string[];
-  /** Operators, mutes and bans; by default a room without operators. */
+  /** Operators, mutes and bans; by default a chat without operators. */
   moderation?: Moderation;
   now?: () => number;
-  /** How broadcasts reach the members; by default each member is sent its copy. */
-  audience?: Audience;
+  /** How a room's broadcasts reach its members, one per room; by default each member is sent its copy. */
+  audience?: () => Audience;
+  /** How shared changes reach every server; by default this process alone. */
+  bus?: Bus;
 }
 
-interface Person {
+/** Someone in the chat, on this server or another: built only by applying delivered changes. */
+interface Person extends Someone {
+  readonly who: Who;
   name: string;
   key: string;
+  room: Room;
   away?: string;
+  readonly ip?: string;
+  op: boolean;
+  mutedUntil?: number;
+}
+
+/** One of this server's connections, as the hub knows it. */
+interface Local {
+  readonly who: Who;
   json: boolean;
+  /** Set once its join has been applied. */
+  person?: Person;
+  /** Its join has been handed to the bus: a leave must follow it there. */
+  published: boolean;
+  /**
+   * Its changes (and name claims) not yet come back from the bus. Its next line waits until they
+   * have, so each line is judged on what the lines before it did (an /op, then a /kick).
+   */
+  pending: number;
+  /** Lines waiting for pending to come back to 0. */
+  waiting?: Input[];
+  /** Replies to give after the welcome (a refused first /nick). */
+  after?: string[];
 }
 
 /** An event rendered at most once per form, whatever the number of members. */
@@ -56,102 +87,151 @@ function speaks(input: Input): boolean {
   return input.kind === "say" || input.kind === "me" || input.kind === "msg" || input.kind === "nick" || input.kind === "away";
 }
 
+/** Runs then with a claim's answer: at once when it came at once (one process), else when it comes. */
+function settle(answer: boolean | Promise<boolean>, then: (ok: boolean) => void): void {
+  if (typeof answer === "boolean") then(answer);
+  else void answer.then(then, () => then(false));
+}
+
 export class Hub {
-  readonly #people = new Map<Member, Person>();
-  readonly #byKey = new Map<string, Member>();
-  readonly #roster = new Roster();
-  readonly #audience: Audience;
+  readonly #bus: Bus;
+  readonly #node: string;
+  // Shared state: what applying the bus's changes has built, the same on every server.
+  readonly #people = new Map<string, Map<number, Person>>();
+  readonly #byKey = new Map<string, Person>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #main: Room;
+  // This server's connections: delivery targets, found by their id in a change.
+  readonly #locals = new Map<Member, Local>();
+  readonly #byId = new Map<number, Member>();
+  #ids = 0;
+  #joined = 0;
+  readonly #audience: () => Audience;
   readonly #words: Words;
   readonly #anonymous: boolean;
-  readonly #history: History;
+  readonly #historyLength: number;
   readonly #motd: string[];
   readonly #now: () => number;
   readonly #moderation: Moderation;
-  readonly #room: Room;
+  readonly #chat: Chat;
   #guests = 0;
 
   constructor(options: HubOptions) {
     this.#words = options.words;
     this.#anonymous = options.anonymous ?? false;
-    this.#history = new History(options.history ?? DEFAULT_HISTORY);
+    this.#historyLength = options.history ?? DEFAULT_HISTORY;
     this.#motd = options.motd ?? [];
     this.#now = options.now ?? Date.now;
     this.#moderation = options.moderation ?? new Moderation({ now: this.#now });
-    this.#room = {
+    this.#audience = options.audience ?? (() => new EachMember());
+    this.#bus = options.bus ?? new LocalBus();
+    this.#node = this.#bus.node;
+    this.#chat = {
       find: (name) => this.#byKey.get(nameKey(name)),
-      nameOf: (member) => this.nameOf(member),
-      members: () => this.#people.keys(),
+      people: () => this.#byKey.values(),
       tell: (member, text) => this.tell(member, text),
-      announce: (text) => this.announce(text),
-      remove: (member, reason, told) => {
-        this.tell(member, told);
-        this.leave(member, reason);
-        member.close(reason);
+      publish: (change) => {
+        const member = this.#member(change.by);
+        this.#publish(member && this.#locals.get(member), change);
       },
     };
-    this.#audience = options.audience ?? new EachMember();
+    this.#main = this.#room(MAIN_ROOM);
+    this.#bus.onDeliver((change) => this.#apply(change));
   }
 
+  /** This server's members in the chat. */
   get size(): number {
-    return this.#people.size;
+    return this.#joined;
   }
 
+  /** Chat lines kept for newcomers, in every room. */
   get historySize(): number {
-    return this.#history.size;
+    let size = 0;
+    for (const room of this.#rooms.values()) size += room.history.size;
+    return size;
   }
 
   nameOf(member: Member): string | undefined {
-    return this.#people.get(member)?.name;
+    return this.#locals.get(member)?.person?.name;
   }
 
-  join(member: Member): string {
-    const name = this.#defaultName(member);
-    const person: Person = { name, key: nameKey(name), json: member.json ?? false };
-    this.#welcome(member, person);
-    this.#broadcast({ type: "join", name }); // before adding: not to them
-    this.#audience.add(member, person.json);
-    this.#people.set(member, person);
-    this.#byKey.set(person.key, member);
-    this.#roster.add(name);
-    return name;
+  /**
+   * A newcomer: its name is claimed, then its join goes to the bus; it is welcomed when the join
+   * comes back. Returns its name, or undefined while a cluster is still answering the claim.
+   */
+  join(member: Member, arrival: Arrival = {}): string | undefined {
+    const id = ++this.#ids;
+    const local: Local = { who: { node: this.#node, id }, json: arrival.json ?? false, published: false, pending: 1 };
+    this.#locals.set(member, local);
+    this.#byId.set(id, member);
+    let first = arrival.name;
+    if (first !== undefined) {
+      const problem = nameProblem(first);
+      if (problem) (local.after ??= []).push(NOTICE.nameInvalid(first, problem));
+      if (problem) first = undefined;
+    }
+    let joinedAs: string | undefined;
+    const owner = ownerOf(local.who);
+    // The name asked for, then the address (unless anonymous), then guest-1, guest-2, …: the first one claimed.
+    let byAddress = !this.#anonymous;
+    const fallback = (): string => {
+      if (!byAddress) return `guest-${++this.#guests}`;
+      byAddress = false;
+      return member.address;
+    };
+    const attempt = (name: string, asked: boolean): void =>
+      settle(this.#bus.names.claim(nameKey(name), owner), (ok) => {
+        if (!ok) {
+          if (asked) (local.after ??= []).push(NOTICE.nameTaken(name));
+          return attempt(fallback(), false);
+        }
+        if (this.#locals.get(member) !== local) return this.#bus.names.release(nameKey(name), owner); // gone meanwhile
+        joinedAs = name;
+        local.published = true;
+        this.#bus.publish({ kind: "join", by: local.who, name, room: MAIN_ROOM, ...(member.ip === undefined ? {} : { ip: member.ip }) });
+      });
+    attempt(first ?? fallback(), first !== undefined);
+    return joinedAs;
   }
 
   /** /quit and the socket's close both end here: announced once. */
   leave(member: Member, reason?: Reason): void {
-    const person = this.#people.get(member);
-    if (!person) return;
-    this.#people.delete(member);
-    this.#audience.delete(member);
-    this.#byKey.delete(person.key);
-    this.#roster.remove(person.name);
-    this.#broadcast(reason ? { type: "leave", name: person.name, reason } : { type: "leave", name: person.name });
+    const local = this.#locals.get(member);
+    if (!local) return;
+    this.#detach(member, local);
+    if (local.published) this.#bus.publish(reason ? { kind: "leave", by: local.who, reason } : { kind: "leave", by: local.who });
   }
 
   /** A line from a member, already cleaned by the server. */
   handle(from: Member, input: Input): void {
-    const person = this.#people.get(from);
-    if (!person) return;
-    if (speaks(input) && this.#moderation.isMuted(from)) return this.tell(from, NOTICE.muted);
+    const local = this.#locals.get(from);
+    if (!local) return;
+    const person = local.person;
+    if (!person || local.pending > 0) {
+      (local.waiting ??= []).push(input);
+      return;
+    }
+    if (speaks(input) && isMuted(person, this.#now())) return this.tell(from, NOTICE.muted);
+    const by = local.who;
     switch (input.kind) {
       case "say":
-        return this.#say(person, "message", input.text);
+        return this.#publish(local, { kind: "say", by, type: "message", text: input.text, ts: this.#now() });
       case "me":
-        return this.#say(person, "me", input.text);
+        return this.#publish(local, { kind: "say", by, type: "me", text: input.text, ts: this.#now() });
       case "nick":
-        return this.#rename(from, person, input.name);
+        return this.#rename(from, local, person, input.name);
       case "who":
-        return this.tell(from, NOTICE.who(this.#present()));
-      case "msg":
-        return this.#whisper(from, person, input.to, input.text);
+        return this.tell(from, NOTICE.who(person.room.roster.all));
+      case "msg": {
+        const recipient = this.#byKey.get(nameKey(input.to));
+        if (!recipient) return this.tell(from, NOTICE.noSuchUser(input.to), { code: "no_such_user", name: input.to });
+        return this.#publish(local, { kind: "whisper", by, to: recipient.who, text: input.text });
+      }
       case "away":
-        person.away = input.text;
-        this.#roster.setAway(person.name, input.text);
-        return this.tell(from, NOTICE.nowAway(input.text));
+        return this.#publish(local, { kind: "away", by, text: input.text });
       case "back":
         if (person.away === undefined) return this.tell(from, NOTICE.notAway);
-        delete person.away;
-        this.#roster.setAway(person.name, undefined);
-        return this.tell(from, NOTICE.back);
+        return this.#publish(local, { kind: "away", by });
       case "help":
         for (const line of NOTICE.help()) this.tell(from, line);
         return;
@@ -160,9 +240,9 @@ export class Hub {
         return from.close();
       case "mode":
         if (input.mode !== "json" && input.mode !== "plain") return this.tell(from, NOTICE.unknownMode(input.mode));
-        person.json = input.mode === "json";
-        this.#audience.add(from, person.json);
-        return this.#welcome(from, person);
+        local.json = input.mode === "json";
+        person.room.audience.add(from, local.json);
+        return this.#welcome(from, local, person, false);
       case "op":
       case "kick":
       case "mute":
@@ -170,7 +250,7 @@ export class Hub {
       case "ban":
       case "unban":
       case "bans":
-        return this.#moderation.handle(this.#room, from, input);
+        return this.#moderation.handle(this.#chat, from, person, input);
       case "usage":
         return this.tell(from, NOTICE.usage(input.usage));
       case "unknown":
@@ -183,71 +263,229 @@ export class Hub {
     this.#send(member, { type: "notice", text, ...extra });
   }
 
-  /** A notice to everyone in the room. */
+  /** A notice to this server's members, in every room (`* server shutting down`). */
   announce(text: string): void {
-    this.#broadcast({ type: "notice", text });
+    const line = new Rendered({ type: "notice", text }, this.#now(), this.#words);
+    for (const room of this.#rooms.values()) room.audience.send(line);
   }
 
-  #defaultName(member: Member): string {
-    if (!this.#anonymous && !this.#byKey.has(nameKey(member.address))) return member.address;
-    let name: string;
-    do name = `guest-${++this.#guests}`;
-    while (this.#byKey.has(nameKey(name)));
-    return name;
-  }
-
-  #welcome(member: Member, person: Person): void {
-    if (!this.#people.has(member) && !person.json) {
-      // A newcomer (not in the roster yet): every name but theirs, already encoded.
-      member.send(encodeWelcome(this.#words, person.name, this.#roster.joinedNames, this.#motd));
-    } else {
-      const present = this.#present().filter((p) => p.name !== person.name);
-      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, person);
-    }
-    if (this.#history.size > 0) this.#send(member, { type: "history", lines: this.#history.lines() }, person);
-  }
-
-  #present(): readonly Presence[] {
-    return this.#roster.all;
-  }
-
-  #say(person: Person, type: "message" | "me", text: string): void {
-    const said = { type, from: person.name, text, ts: this.#now() };
-    this.#history.add(said);
-    this.#broadcast(said, said.ts); // one object for both: its JSON is the same with ts inside
-  }
-
-  #rename(member: Member, person: Person, name: string): void {
+  #rename(member: Member, local: Local, person: Person, name: string): void {
     const problem = nameProblem(name);
     if (problem) return this.tell(member, NOTICE.nameInvalid(name, problem), { code: "name_invalid", name });
     if (name === person.name) return this.tell(member, NOTICE.nameUnchanged(name), { code: "name_unchanged", name });
+    local.pending++;
+    settle(this.#bus.names.claim(nameKey(name), ownerOf(local.who)), (ok) => {
+      if (this.#locals.get(member) !== local) return;
+      if (ok) this.#publish(local, { kind: "rename", by: local.who, name });
+      else this.tell(member, NOTICE.nameTaken(name), { code: "name_taken", name });
+      this.#settled(member, local);
+    });
+  }
+
+  /** A change member made: its next line waits until this one is back. */
+  #publish(local: Local | undefined, change: Shared): void {
+    if (local) local.pending++;
+    this.#bus.publish(change);
+  }
+
+  /** One of member's changes or claims is done with: once none is left, its waiting lines are said. */
+  #settled(member: Member, local: Local): void {
+    if (local.pending > 0) local.pending--;
+    while (local.pending === 0 && local.waiting?.length && this.#locals.get(member) === local) this.handle(member, local.waiting.shift()!);
+  }
+
+  /** Out of this server's deliveries: nothing more reaches member, whatever the bus still carries. */
+  #detach(member: Member, local: Local): void {
+    this.#locals.delete(member);
+    this.#byId.delete(local.who.id);
+    if (!local.person) return;
+    local.person.room.audience.delete(member);
+    this.#joined--;
+  }
+
+  #room(name: string): Room {
     const key = nameKey(name);
-    const holder = this.#byKey.get(key);
-    if (holder && holder !== member) return this.tell(member, NOTICE.nameTaken(name), { code: "name_taken", name });
+    let room = this.#rooms.get(key);
+    if (!room) {
+      room = new Room(name, key, this.#historyLength, this.#audience());
+      this.#rooms.set(key, room);
+    }
+    return room;
+  }
+
+  #person(who: Who): Person | undefined {
+    return this.#people.get(who.node)?.get(who.id);
+  }
+
+  /** This server's member behind who, if it is one of ours. */
+  #member(who: Who): Member | undefined {
+    return who.node === this.#node ? this.#byId.get(who.id) : undefined;
+  }
+
+  // Applying what the bus delivers: the only place shared state changes.
+
+  #apply(change: Shared): void {
+    this.#applyChange(change);
+    const member = this.#member(change.by);
+    const local = member && this.#locals.get(member);
+    if (member && local) this.#settled(member, local);
+  }
+
+  #applyChange(change: Shared): void {
+    if (change.kind === "join") return this.#applyJoin(change);
+    if (change.kind === "unban") return this.#applyUnban(change);
+    const person = this.#person(change.by);
+    if (!person) return; // gone before its change came round
+    switch (change.kind) {
+      case "leave":
+        return this.#remove(person, change.reason);
+      case "kick": {
+        const target = this.#person(change.target);
+        if (target) this.#remove(target, "kicked", NOTICE.kickedYou(person.name, change.why));
+        return;
+      }
+      case "say": {
+        const said = { type: change.type, from: person.name, text: change.text, ts: change.ts };
+        person.room.history.add(said);
+        return person.room.audience.send(new Rendered(said, said.ts, this.#words)); // one object for both: its JSON is the same with ts inside
+      }
+      case "whisper":
+        return this.#applyWhisper(person, change.to, change.text);
+      case "rename":
+        return this.#applyRename(person, change.name);
+      case "away": {
+        person.away = change.text;
+        person.room.roster.setAway(person.name, change.text);
+        const member = this.#member(person.who);
+        if (member) this.tell(member, change.text === undefined ? NOTICE.back : NOTICE.nowAway(change.text));
+        return;
+      }
+      case "op": {
+        person.op = true;
+        const member = this.#member(person.who);
+        if (member) this.tell(member, NOTICE.nowOperator);
+        return;
+      }
+      case "mute": {
+        const target = this.#person(change.target);
+        if (!target) return;
+        target.mutedUntil = change.until ?? Infinity;
+        return this.#notice(target.room, NOTICE.nowMuted(target.name, change.ms));
+      }
+      case "unmute": {
+        const target = this.#person(change.target);
+        if (!target) return;
+        delete target.mutedUntil;
+        return this.#notice(target.room, NOTICE.unmuted(target.name));
+      }
+      case "ban": {
+        const range = this.#moderation.applyBan(change);
+        const member = this.#member(person.who);
+        if (member) this.tell(member, NOTICE.bannedRange(change.range, change.ms));
+        if (!range) return;
+        for (const caught of [...this.#byKey.values()].filter((p) => Moderation.caught(p, range)))
+          this.#remove(caught, "banned", NOTICE.bannedYou(change.from));
+        return;
+      }
+      case "move":
+      case "topic":
+        return;
+    }
+  }
+
+  #applyJoin(change: Extract<Shared, { kind: "join" }>): void {
+    if (this.#person(change.by)) return;
+    const room = this.#main;
+    const person: Person = { who: change.by, name: change.name, key: nameKey(change.name), room, op: false, ...(change.ip === undefined ? {} : { ip: change.ip }) };
+    let ofNode = this.#people.get(change.by.node);
+    if (!ofNode) this.#people.set(change.by.node, (ofNode = new Map()));
+    ofNode.set(change.by.id, person);
+    this.#byKey.set(person.key, person);
+    const member = this.#member(change.by);
+    const local = member && this.#locals.get(member);
+    if (member && local) this.#welcome(member, local, person, true);
+    room.audience.send(new Rendered({ type: "join", name: person.name }, this.#now(), this.#words)); // before adding: not to them
+    room.roster.add(person.name);
+    if (!member || !local) return;
+    local.person = person;
+    room.audience.add(member, local.json);
+    this.#joined++;
+    for (const text of local.after ?? []) this.tell(member, text);
+    delete local.after;
+  }
+
+  /** Out of the chat (a leave, a kick, a ban): told why if one of ours, announced to the room, its name given back. */
+  #remove(person: Person, reason: Reason | undefined, told?: string): void {
+    const member = this.#member(person.who);
+    const local = member && this.#locals.get(member);
+    if (member && local) {
+      if (told) this.tell(member, told);
+      this.#detach(member, local);
+    }
+    this.#people.get(person.who.node)?.delete(person.who.id);
+    if (this.#byKey.get(person.key) === person) this.#byKey.delete(person.key);
+    const room = person.room;
+    room.roster.remove(person.name);
+    if (room.size === 0) room.emptySince = this.#now();
+    const event: Event = reason ? { type: "leave", name: person.name, reason } : { type: "leave", name: person.name };
+    room.audience.send(new Rendered(event, this.#now(), this.#words));
+    if (person.who.node === this.#node) this.#bus.names.release(person.key, ownerOf(person.who));
+    if (member && local) member.close(reason);
+  }
+
+  #applyRename(person: Person, name: string): void {
     const old = person.name;
-    this.#byKey.delete(person.key);
+    const oldKey = person.key;
+    const key = nameKey(name);
+    if (this.#byKey.get(oldKey) === person) this.#byKey.delete(oldKey);
     person.name = name;
     person.key = key;
-    this.#roster.rename(old, name);
-    this.#byKey.set(key, member);
-    this.#broadcast({ type: "nick", from: old, to: name });
+    this.#byKey.set(key, person);
+    person.room.roster.rename(old, name);
+    if (person.who.node === this.#node && key !== oldKey) this.#bus.names.release(oldKey, ownerOf(person.who));
+    person.room.audience.send(new Rendered({ type: "nick", from: old, to: name }, this.#now(), this.#words));
   }
 
-  #whisper(from: Member, person: Person, to: string, text: string): void {
-    const target = this.#byKey.get(nameKey(to));
-    const recipient = target && this.#people.get(target);
-    if (!target || !recipient) return this.tell(from, NOTICE.noSuchUser(to), { code: "no_such_user", name: to });
-    const event: Event = { type: "private", from: person.name, to: recipient.name, text };
-    this.#send(target, event, recipient);
-    if (target !== from) this.#send(from, event, person);
-    if (recipient.away !== undefined && target !== from) this.tell(from, NOTICE.isAway(recipient.name, recipient.away));
+  #applyWhisper(sender: Person, to: Who, text: string): void {
+    const recipient = this.#person(to);
+    if (!recipient) return; // left before the line came round
+    const event: Event = { type: "private", from: sender.name, to: recipient.name, text };
+    const target = this.#member(to);
+    const from = this.#member(sender.who);
+    if (target) this.#send(target, event);
+    if (from && from !== target) {
+      this.#send(from, event);
+      if (recipient.away !== undefined) this.tell(from, NOTICE.isAway(recipient.name, recipient.away));
+    }
   }
 
-  #send(member: Member, event: Event, person = this.#people.get(member)): void {
-    member.send(new Rendered(event, this.#now(), this.#words).bytes(person?.json ?? false));
+  #applyUnban(change: Extract<Shared, { kind: "unban" }>): void {
+    const lifted = this.#moderation.bans.remove(change.target, this.#now());
+    const member = this.#member(change.by);
+    if (!member) return;
+    this.tell(member, lifted.length ? NOTICE.unbanned(lifted.map((b) => formatCidr(b.range))) : NOTICE.noBan(change.target));
   }
 
-  #broadcast(event: Event, ts = this.#now()): void {
-    this.#audience.send(new Rendered(event, ts, this.#words)); // once per line, not once per member
+  /**
+   * The welcome, the motd and the room's history. A newcomer in plain text gets the names
+   * already joined and encoded; anyone else (JSON, or asking again with /mode) the event.
+   */
+  #welcome(member: Member, local: Local, person: Person, arriving: boolean): void {
+    const room = person.room;
+    if (arriving && !local.json) {
+      member.send(encodeWelcome(this.#words, person.name, room.roster.joinedNames, this.#motd));
+    } else {
+      const present = room.roster.all.filter((p) => p.name !== person.name);
+      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, local.json);
+    }
+    if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines() }, local.json);
+  }
+
+  #notice(room: Room, text: string): void {
+    room.audience.send(new Rendered({ type: "notice", text }, this.#now(), this.#words));
+  }
+
+  #send(member: Member, event: Event, json = this.#locals.get(member)?.json ?? false): void {
+    member.send(new Rendered(event, this.#now(), this.#words).bytes(json));
   }
 }

@@ -7,10 +7,18 @@ export interface Member {
   readonly address: string;
   /** The peer's IP address alone, for bans. */
   readonly ip?: string;
-  /** Speaks JSON from its first line (a web page), as if it had sent `/mode json` before anything else. */
-  readonly json?: boolean;
   /** Queues bytes for the peer; never blocks the hub. The hub may reuse bytes afterwards: what is kept is copied. */
   send(bytes: Uint8Array): void;
   /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */
   close(reason?: Reason): void;
+}
+
+/** What a newcomer asked for in its first lines, applied before anyone hears of it. */
+export interface Arrival {
+  /** The name to arrive under (`/nick NAME` sent at once); a taken or invalid one is refused and the default used. */
+  name?: string;
+  /** JSON mode from the first line on (`/mode json`). */
+  json?: boolean;
+  /** The room to arrive in (`/join #room` sent at once); #main otherwise. */
+  room?: string;
 }

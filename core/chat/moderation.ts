@@ -1,21 +1,29 @@
-// What operators may do: /op, /kick, /mute, /unmute, /ban, /unban, /bans. The hub applies the effects on membership.
+// What operators may do: /op, /kick, /mute, /unmute, /ban, /unban, /bans. Decided here, on the operator's server; the hub applies what the bus delivers.
 import type { Secret } from "./secret.ts";
 import { Bans } from "./bans.ts";
+import type { Shared, Who } from "../bus/shared.ts";
 import { contains, formatCidr, parseCidr, parseIp, single, type Cidr } from "../wire/cidr.ts";
 import type { Moderate } from "../wire/commands.ts";
 import type { Member } from "./member.ts";
 import { NOTICE } from "../wire/messages.ts";
 
-/** What moderation needs of the room; the hub provides it. */
-export interface Room {
-  /** The member called name, compared as names are (case and width folded). */
-  find(name: string): Member | undefined;
-  nameOf(member: Member): string | undefined;
-  members(): Iterable<Member>;
+/** Someone in the chat, on any server, as moderation sees them. */
+export interface Someone {
+  readonly who: Who;
+  readonly name: string;
+  readonly ip?: string;
+  readonly op: boolean;
+  /** ms since the epoch; Infinity: until /unmute. */
+  readonly mutedUntil?: number;
+}
+
+/** What moderation needs of the chat; the hub provides it. */
+export interface Chat {
+  /** The person called name, on any server, compared as names are (case and width folded). */
+  find(name: string): Someone | undefined;
+  people(): Iterable<Someone>;
   tell(member: Member, text: string): void;
-  announce(text: string): void;
-  /** Leaves with a reason everyone sees, after being told why; the connection is closed. */
-  remove(member: Member, reason: "kicked" | "banned", told: string): void;
+  publish(change: Shared): void;
 }
 
 export interface ModerationOptions {
@@ -28,14 +36,20 @@ export interface ModerationOptions {
 /** /op tries a connection gets: enough for a typo, too few to guess. */
 const OP_TRIES = 3;
 
+export function isMuted(person: Someone, now: number): boolean {
+  return person.mutedUntil !== undefined && person.mutedUntil > now;
+}
+
+function sameWho(a: Who, b: Who): boolean {
+  return a.id === b.id && a.node === b.node;
+}
+
 export class Moderation {
   readonly bans: Bans;
   readonly #opSecret?: Secret;
   readonly #now: () => number;
-  readonly #operators = new WeakSet<Member>();
+  /** Tries are the connection's, not the person's: kept on this server. */
   readonly #opTries = new WeakMap<Member, number>();
-  /** Until when (ms since the epoch; Infinity: until /unmute). Kept with the connection: it ends when they leave. */
-  readonly #muted = new WeakMap<Member, number>();
 
   constructor(options: ModerationOptions = {}) {
     this.bans = options.bans ?? new Bans();
@@ -43,37 +57,29 @@ export class Moderation {
     this.#now = options.now ?? Date.now;
   }
 
-  isMuted(member: Member): boolean {
-    const until = this.#muted.get(member);
-    if (until === undefined) return false;
-    if (until > this.#now()) return true;
-    this.#muted.delete(member);
-    return false;
-  }
-
-  handle(room: Room, from: Member, input: Moderate): void {
-    if (input.kind === "op") return this.#op(room, from, input.password);
-    if (!this.#operators.has(from)) return room.tell(from, NOTICE.operatorsOnly);
-    const by = room.nameOf(from) ?? "";
+  /** An operator's command from member, who is me in the chat: refused here, or handed to the bus as a change. */
+  handle(chat: Chat, from: Member, me: Someone, input: Moderate): void {
+    if (input.kind === "op") return this.#op(chat, from, me, input.password);
+    if (!me.op) return chat.tell(from, NOTICE.operatorsOnly);
+    const by = me.who;
     switch (input.kind) {
       case "kick":
-        return this.#onOther(room, from, input.name, (target) => room.remove(target, "kicked", NOTICE.kickedYou(by, input.reason)));
+        return this.#onOther(chat, from, me, input.name, (target) =>
+          chat.publish({ kind: "kick", by, target: target.who, why: input.reason }),
+        );
       case "mute":
-        return this.#onOther(room, from, input.name, (target, name) => {
-          this.#muted.set(target, input.ms ? this.#now() + input.ms : Infinity);
-          room.announce(NOTICE.nowMuted(name, input.ms));
-        });
+        return this.#onOther(chat, from, me, input.name, (target) =>
+          chat.publish({ kind: "mute", by, target: target.who, ...(input.ms ? { until: this.#now() + input.ms, ms: input.ms } : {}) }),
+        );
       case "unmute":
-        return this.#onOther(room, from, input.name, (target, name) => {
-          if (!this.#muted.delete(target)) return room.tell(from, NOTICE.notMuted(name));
-          room.announce(NOTICE.unmuted(name));
+        return this.#onOther(chat, from, me, input.name, (target) => {
+          if (!isMuted(target, this.#now())) return chat.tell(from, NOTICE.notMuted(target.name));
+          chat.publish({ kind: "unmute", by, target: target.who });
         });
       case "ban":
-        return this.#ban(room, from, by, input.target, input.ms);
-      case "unban": {
-        const lifted = this.bans.remove(input.target, this.#now());
-        return room.tell(from, lifted.length ? NOTICE.unbanned(lifted.map((b) => formatCidr(b.range))) : NOTICE.noBan(input.target));
-      }
+        return this.#ban(chat, from, me, input.target, input.ms);
+      case "unban":
+        return chat.publish({ kind: "unban", by, target: input.target });
       case "bans": {
         const now = this.#now();
         const list = this.bans.list(now).map((b) => ({
@@ -81,55 +87,70 @@ export class Moderation {
           label: b.label,
           leftMs: b.until === undefined ? undefined : b.until - now,
         }));
-        return room.tell(from, NOTICE.bans(list));
+        return chat.tell(from, NOTICE.bans(list));
       }
     }
   }
 
-  #op(room: Room, from: Member, password: string): void {
-    if (!this.#opSecret) return room.tell(from, NOTICE.noOperators);
-    if (this.#operators.has(from)) return room.tell(from, NOTICE.alreadyOperator);
+  #op(chat: Chat, from: Member, me: Someone, password: string): void {
+    if (!this.#opSecret) return chat.tell(from, NOTICE.noOperators);
+    if (me.op) return chat.tell(from, NOTICE.alreadyOperator);
     const tries = this.#opTries.get(from) ?? 0;
-    if (tries >= OP_TRIES) return room.tell(from, NOTICE.noMoreOpTries);
+    if (tries >= OP_TRIES) return chat.tell(from, NOTICE.noMoreOpTries);
     if (!this.#opSecret.matches(password)) {
       this.#opTries.set(from, tries + 1);
-      return room.tell(from, NOTICE.wrongOpPassword);
+      return chat.tell(from, NOTICE.wrongOpPassword);
     }
-    this.#operators.add(from);
-    room.tell(from, NOTICE.nowOperator);
+    chat.publish({ kind: "op", by: me.who });
   }
 
-  /** Runs act on the member called name, who must be someone else. */
-  #onOther(room: Room, from: Member, name: string, act: (target: Member, name: string) => void): void {
-    const target = room.find(name);
-    if (!target) return room.tell(from, NOTICE.noSuchUser(name));
-    if (target === from) return room.tell(from, NOTICE.notYourself);
-    act(target, room.nameOf(target) ?? name);
+  /** Runs act on the person called name, who must be someone else. */
+  #onOther(chat: Chat, from: Member, me: Someone, name: string, act: (target: Someone) => void): void {
+    const target = chat.find(name);
+    if (!target) return chat.tell(from, NOTICE.noSuchUser(name));
+    if (sameWho(target.who, me.who)) return chat.tell(from, NOTICE.notYourself);
+    act(target);
   }
 
-  /** A name bans that person's address; an address or range bans it. Whoever is in from there leaves, operators aside. */
-  #ban(room: Room, from: Member, by: string, target: string, ms: number | undefined): void {
-    const person = room.find(target);
+  /** A name bans that person's address; an address or range bans it. */
+  #ban(chat: Chat, from: Member, me: Someone, target: string, ms: number | undefined): void {
+    const person = chat.find(target);
     let range: Cidr | undefined;
     let label: string | undefined;
     if (person) {
-      if (person === from) return room.tell(from, NOTICE.notYourself);
+      if (sameWho(person.who, me.who)) return chat.tell(from, NOTICE.notYourself);
       const ip = person.ip === undefined ? undefined : parseIp(person.ip);
-      if (!ip) return room.tell(from, NOTICE.badTarget(target));
+      if (!ip) return chat.tell(from, NOTICE.badTarget(target));
       range = single(ip);
-      label = room.nameOf(person);
+      label = person.name;
     } else {
       range = parseCidr(target);
-      if (!range) return room.tell(from, NOTICE.badTarget(target));
+      if (!range) return chat.tell(from, NOTICE.badTarget(target));
     }
     const own = from.ip === undefined ? undefined : parseIp(from.ip);
-    if (own && contains(range, own)) return room.tell(from, NOTICE.ownRange(formatCidr(range)));
-    const now = this.#now();
-    this.bans.add({ range, ...(label === undefined ? {} : { label }), ...(ms ? { until: now + ms } : {}) }, now);
-    room.tell(from, NOTICE.bannedRange(formatCidr(range), ms));
-    for (const member of [...room.members()]) {
-      const ip = member.ip === undefined ? undefined : parseIp(member.ip);
-      if (ip && contains(range, ip) && !this.#operators.has(member)) room.remove(member, "banned", NOTICE.bannedYou(by));
-    }
+    if (own && contains(range, own)) return chat.tell(from, NOTICE.ownRange(formatCidr(range)));
+    chat.publish({
+      kind: "ban",
+      by: me.who,
+      from: me.name,
+      range: formatCidr(range),
+      ...(label === undefined ? {} : { label }),
+      ...(ms ? { until: this.#now() + ms, ms } : {}),
+    });
+  }
+
+  /** A delivered ban, on every server: kept in the bans; returns the range, so the hub can put out whoever is in it. */
+  applyBan(change: Extract<Shared, { kind: "ban" }>): Cidr | undefined {
+    const range = parseCidr(change.range);
+    if (!range) return undefined;
+    const { label, until } = change;
+    this.bans.add({ range, ...(label === undefined ? {} : { label }), ...(until === undefined ? {} : { until }) }, this.#now());
+    return range;
+  }
+
+  /** Whether a person's ip lies in range (operators are never put out by a ban). */
+  static caught(person: Someone, range: Cidr): boolean {
+    const ip = person.ip === undefined ? undefined : parseIp(person.ip);
+    return ip !== undefined && contains(range, ip) && !person.op;
   }
 }

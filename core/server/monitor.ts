@@ -2,7 +2,7 @@
 import type { Server } from "bun";
 import { ChatError, describeSocketError, formatAddress } from "../errors.ts";
 import type { Address } from "../options.ts";
-import type { Log } from "./server.ts";
+import type { Log } from "./log.ts";
 
 export interface Watched {
   renderMetrics(): string;

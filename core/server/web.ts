@@ -2,7 +2,9 @@
 import type { Server, ServerWebSocket } from "bun";
 import { ChatError, describeSocketError, formatAddress } from "../errors.ts";
 import { pageAssets, SECURITY_HEADERS, type Asset } from "./assets.ts";
-import type { Log } from "./server.ts";
+import type { Arrival } from "../chat/member.ts";
+import type { Transport } from "./connection.ts";
+import type { Log } from "./log.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
 
 export interface WebOptions {
@@ -15,19 +17,65 @@ export interface WebOptions {
   maxLine: number;
 }
 
-/** Who a socket came from; the chat server keeps its own state for the socket in `member`. */
+/** Who a socket came from and what it arrives as; the chat server keeps its connection in `member`. */
 export interface WebPeer<M> {
   ip: string;
   port: number;
+  arrival: Arrival;
   member?: M;
 }
 
+export type WebSocket<M> = ServerWebSocket<WebPeer<M>>;
+
 /** What the chat server does with a socket once it is open: the same life as a TCP connection. */
 export interface WebSockets<M> {
-  open(socket: ServerWebSocket<WebPeer<M>>): void;
-  message(socket: ServerWebSocket<WebPeer<M>>, data: Uint8Array): void;
-  drain(socket: ServerWebSocket<WebPeer<M>>): void;
-  close(socket: ServerWebSocket<WebPeer<M>>): void;
+  open(socket: WebSocket<M>): void;
+  message(socket: WebSocket<M>, data: Uint8Array): void;
+  drain(socket: WebSocket<M>): void;
+  close(socket: WebSocket<M>): void;
+}
+
+/**
+ * A page's WebSocket as a connection's transport. A frame is taken whole or not at all: sent, or
+ * queued by Bun up to its backpressure limit, is all written; dropped is nothing written, and the
+ * outbox keeps it until drain, as for a kernel that took nothing. Binary frames: a write may end
+ * inside a character, and the page decodes the frames as one stream.
+ */
+export class WebLink<M> implements Transport {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly arrival: Arrival;
+
+  constructor(readonly socket: WebSocket<M>) {
+    this.remoteAddress = socket.data.ip;
+    this.remotePort = socket.data.port;
+    this.arrival = socket.data.arrival;
+  }
+
+  write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset): number {
+    if (this.socket.readyState !== 1) return -1;
+    return this.socket.sendBinary(data.subarray(byteOffset, byteOffset + byteLength)) === 0 ? 0 : byteLength;
+  }
+
+  /** The closing handshake, after what Bun has queued. */
+  shutdown(): void {
+    this.socket.close(1000);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
+
+/** What a page asks to arrive as: `/ws?name=NAME&room=ROOM` (the hub checks both, as it checks a first /nick). */
+function arrivalOf(url: URL): Arrival {
+  const name = url.searchParams.get("name");
+  const room = url.searchParams.get("room");
+  return {
+    json: true,
+    ...(name && name.length <= 64 ? { name } : {}),
+    ...(room && room.length <= 64 ? { room } : {}),
+  };
 }
 
 /** What Bun buffers for a socket before send() reports it dropped; the chat server's outbox holds the rest, capped by --max-queue. */
@@ -76,7 +124,7 @@ export function serveWeb<M>(options: WebOptions, sockets: WebSockets<M>, log: Lo
           }
           const peer = server.requestIP(request);
           if (!peer) return respond(400, "no peer address\n");
-          if (server.upgrade(request, { data: { ip: peer.address, port: peer.port } })) return undefined;
+          if (server.upgrade(request, { data: { ip: peer.address, port: peer.port, arrival: arrivalOf(url) } })) return undefined;
           return respond(426, "upgrade required: /ws is a WebSocket\n", { upgrade: "websocket" });
         }
         if (request.method !== "GET" && request.method !== "HEAD") return respond(405, "method not allowed\n", { allow: "GET, HEAD" });

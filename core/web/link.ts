@@ -14,14 +14,15 @@ const FIRST_MS = 500;
 const MOST_MS = 15_000;
 
 export class Link {
-  readonly #url: string;
+  readonly #url: () => string;
   readonly #handlers: LinkHandlers;
   #socket?: WebSocket;
   #failures = 0;
   #retry?: ReturnType<typeof setTimeout>;
   #stopped = false;
 
-  constructor(url: string, handlers: LinkHandlers) {
+  /** url: where to connect, asked again at each try (what the page arrives as may have changed). */
+  constructor(url: () => string, handlers: LinkHandlers) {
     this.#url = url;
     this.#handlers = handlers;
     // The network is back: no reason to wait out the backoff.
@@ -60,7 +61,7 @@ export class Link {
 
   #connect(): void {
     this.#retry = undefined;
-    const socket = new WebSocket(this.#url);
+    const socket = new WebSocket(this.#url());
     // Binary frames: the server writes its byte stream as it goes, so a frame may end inside a character.
     socket.binaryType = "arraybuffer";
     const decoder = new TextDecoder();

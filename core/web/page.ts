@@ -24,7 +24,7 @@ const MAIN = "#main";
 const MAX_ENTRIES = 2000;
 /** Lines kept for the arrow keys. */
 const MAX_RECALL = 100;
-/** How often, and how far apart, a name taken by our own ghost (a connection the server has not yet seen drop) is asked for again. */
+/** How often, and how far apart, a remembered name that is taken is asked for again. */
 const CLAIM_TRIES = 5;
 const CLAIM_AGAIN_MS = 3000;
 
@@ -84,7 +84,16 @@ const remember = (name: string) => {
   } catch {}
 };
 
-const socketUrl = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
+/** The socket, asked to arrive under the remembered name and, after a drop, in the room we were in. */
+function socketUrl(): string {
+  const url = new URL("/ws", location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  const name = saved();
+  if (name) url.searchParams.set("name", name);
+  if (state.returning && !sameRoom(state.room, MAIN)) url.searchParams.set("room", state.room);
+  return url.href;
+}
+
 const link = new Link(socketUrl, {
   open: () => {
     state.welcomed = false;
@@ -305,7 +314,6 @@ function receive(event: Incoming): void {
 
 function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
   const returning = state.returning;
-  const wantedRoom = state.room;
   state.welcomed = true;
   setMe(event.name);
   setRoom(MAIN, undefined);
@@ -318,27 +326,29 @@ function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
     system(undefined, ...parts);
   }
   for (const line of event.motd) notice(line);
-  // Back under the name chosen before, and in the room we were in.
-  const name = saved();
-  state.claimTries = 0;
-  if (name && name !== event.name) link.send(`/nick ${name}`);
-  if (returning && !sameRoom(wantedRoom, MAIN)) link.send(`/join ${wantedRoom}`);
   state.returning = false;
+  // Asked for on arrival; taken still, perhaps by our own connection from before a drop, which
+  // the server has not yet seen go: asked for again a few times.
+  state.claimTries = 0;
+  claimAgain();
+}
+
+function claimAgain(): void {
+  const name = saved();
+  if (!name || name === state.me || state.claimTries >= CLAIM_TRIES) return;
+  state.claimTries++;
+  setTimeout(() => {
+    if (state.welcomed && state.me !== name && saved() === name) link.send(`/nick ${name}`);
+  }, CLAIM_AGAIN_MS);
 }
 
 function onNotice(event: Extract<Incoming, { type: "notice" }>): void {
   if (!state.welcomed && event.text === "password:") return askPassword();
   if (!state.welcomed && event.text === "wrong password") state.password = undefined;
-  if (event.code === "name_taken" && event.name === saved() && state.claimTries < CLAIM_TRIES) {
-    // Most likely our own connection from before a drop, which the server has not yet seen go.
-    state.claimTries++;
-    const name = event.name;
-    setTimeout(() => {
-      if (state.me !== name && saved() === name) link.send(`/nick ${name}`);
-    }, CLAIM_AGAIN_MS);
-    if (state.claimTries > 1) return;
-  }
-  notice(event.text, event.ts);
+  const retry = event.code === "name_taken" && event.name === saved() && state.claimTries > 0;
+  if (retry) claimAgain();
+  // One word that the name is taken is enough; the tries after it are quiet.
+  if (!retry || state.claimTries <= 1) notice(event.text, event.ts);
 }
 
 function askPassword(): void {

@@ -95,7 +95,7 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
 });
 
-test("a name chosen once is remembered: a reload comes back under it", async () => {
+test("a name chosen once is remembered: a reload arrives under it", async () => {
   await using server = await serveWeb();
   const ann = await visit(browser, server.url);
   const name = unique("kept");
@@ -104,7 +104,7 @@ test("a name chosen once is remembered: a reload comes back under it", async () 
   expect(await ann.page.evaluate(() => localStorage.getItem("chat.name"))).toBe(name);
   const nc = await join(server.port);
   await ann.page.reload();
-  await nc.until(new RegExp(`is now known as ${escape(name)}$`));
+  await nc.until(new RegExp(`^${escape(name)} has arrived$`));
   await ann.page.locator("#me", { hasText: name }).waitFor();
 });
 

@@ -1,0 +1,28 @@
+// One room: the spelling it was made with, who is in it (sorted), its last lines, its topic, and how its broadcasts reach this server's members.
+import type { Audience } from "./audience.ts";
+import { History } from "./history.ts";
+import { Roster } from "./roster.ts";
+
+export class Room {
+  readonly roster = new Roster();
+  readonly history: History;
+  topic?: string;
+  /** When the last person left (ms since the epoch): the room empty longest is forgotten first. */
+  emptySince = 0;
+
+  constructor(
+    /** As first written, without the `#`. */
+    readonly name: string,
+    /** nameKey(name): one room whatever the case or width. */
+    readonly key: string,
+    history: number,
+    /** This server's members in the room; the hub adds and deletes them as they come and go. */
+    readonly audience: Audience,
+  ) {
+    this.history = new History(history);
+  }
+
+  get size(): number {
+    return this.roster.all.length;
+  }
+}

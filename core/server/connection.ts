@@ -1,0 +1,426 @@
+// One connection's life, from the kernel's accept to the close: its stages, what each holds, the events each accepts, and every move between them.
+import type { Bans } from "../chat/bans.ts";
+import type { Hub } from "../chat/hub.ts";
+import type { Arrival, Member } from "../chat/member.ts";
+import type { Secret } from "../chat/secret.ts";
+import { parseIp, type Ip } from "../wire/cidr.ts";
+import { parseInput } from "../wire/commands.ts";
+import { toJson, type Reason } from "../wire/events.ts";
+import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
+import { NOTICE } from "../wire/messages.ts";
+import { cleanText, isBlank } from "../wire/sanitize.ts";
+import { formatAddress } from "../errors.ts";
+import type { Lobby } from "./lobby.ts";
+import type { Log } from "./log.ts";
+import { Login } from "./login.ts";
+import type { Disconnect, Metrics, Refusal } from "./metrics.ts";
+import { Outbox, type OutboxOptions, type Writable } from "./outbox.ts";
+import { TokenBucket } from "./ratelimit.ts";
+import { HTTP_REPLY, opensHttp, opensTls, TLS_REPLY } from "./sniff.ts";
+import type { Schedule } from "./schedule.ts";
+
+/**
+ * What a connection writes to and closes. A Bun TCP socket is one as it is; a WebSocket is one
+ * once wrapped: write() says how many bytes the peer took (Bun keeps nothing beyond that count,
+ * so the outbox keeps the rest), shutdown() is a half-close after what was taken (reading goes
+ * on), terminate() drops everything at once.
+ */
+export interface Transport extends Writable {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /**
+   * A web page's socket (web.ts): what it arrives as, JSON mode always. Its TLS and its HTTP are
+   * behind it when it opens, so it has no handshake, and its first bytes are not sniffed.
+   */
+  readonly arrival?: Arrival;
+}
+
+/** What a connection needs of the server it came to: the room, the lobby, the limits, the clock. */
+export interface Venue {
+  readonly hub: Hub;
+  readonly lobby: Lobby<Connection>;
+  readonly turn: Schedule;
+  readonly outbox: OutboxOptions;
+  readonly metrics: Metrics;
+  readonly log: Log;
+  readonly bans: Bans;
+  readonly rules: Rules;
+  /** The clock as last read: lines of one chunk share it. */
+  readonly now: number;
+  /** Reads the clock (once per socket or timer event: it is not free). */
+  tick(): number;
+  /** The connection no longer counts in the limits (in all, and per IP). */
+  release(c: Connection): void;
+}
+
+/** The server's options a connection's life follows. */
+export interface Rules {
+  tls: boolean;
+  /** The room password; without one, newcomers are in at once. */
+  password?: Secret;
+  maxLine: number;
+  /** Lines a second per client; 0 = no flood control. */
+  rate: number;
+  burst: number;
+  /** How long a newcomer has for the TLS handshake and the password, together. */
+  loginTimeoutMs: number;
+  /** The pause before a wrong password is answered. */
+  loginPauseMs: number;
+}
+
+/**
+ * Where a connection stands, and what it holds there. Only "in" is known to the hub: before
+ * that, nothing anyone says reaches it and nothing it sends reaches anyone.
+ */
+export type Stage =
+  /** Accepted by the kernel, not yet judged (only while open() runs). */
+  | { kind: "new" }
+  /** TLS: the handshake is under way; the login timer runs. */
+  | { kind: "handshake"; timer: Timer }
+  /** TLS, and turned away: the reason goes out once the handshake lets the client read it. */
+  | { kind: "refusing"; refusal: Exclude<Refusal, "denied">; timer: Timer }
+  /** The room has a password: lines are answers. The login timer goes on from the handshake. */
+  | { kind: "password"; login: Login; timer: Timer; heard: boolean; inputEnded: boolean }
+  /** Let in, waiting for its turn to be announced: speaking or leaving first lets it in at once. */
+  | { kind: "lobby" }
+  /** In the room. heard: its first bytes have come (and were not HTTP or TLS). */
+  | { kind: "in"; heard: boolean; lastLine: number; bucket?: TokenBucket; warnedSlow: boolean }
+  /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
+  | { kind: "out"; why: Disconnect | "refused" };
+
+/** Stages counted in the limits: let in, and not yet out. */
+function counted(stage: Stage): boolean {
+  return stage.kind === "handshake" || stage.kind === "password" || stage.kind === "lobby" || stage.kind === "in";
+}
+
+/** What the room is told of a departure that the hub did not cause itself. */
+function leaveReason(why: Disconnect | "refused"): Reason | undefined {
+  return why === "idle" || why === "too slow" ? why : undefined;
+}
+
+const GOODBYE: Record<Exclude<Refusal, "denied">, string> = {
+  full: NOTICE.serverFull,
+  "shutting down": NOTICE.shuttingDown,
+  banned: NOTICE.banned,
+};
+
+/** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
+function plainIp(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * One connection: the hub sees it as a Member, its outbox as the transport it writes to
+ * (counting the bytes the peer takes). Methods, not closures: fewer functions per connection.
+ *
+ * Every move goes through #move:
+ *
+ *   new ── refused ─────────────────────────────────────────────► out (not a word if denied, else why)
+ *    │  └─ refused, TLS ─► refusing ── handshake, timeout ──────► out
+ *    ├─ TLS ──────────► handshake ── failed, timeout, FIN ──────► out
+ *    │                    └─ done ─┐
+ *    ├─ password ──────────────────┴► password ── wrong ×3, timeout, FIN ─► out
+ *    │                                  └─ right ─► in (at once: it has spoken)
+ *    └─ (and after the handshake) ──► lobby ── its turn, first bytes, FIN ─► in
+ *                                       └─ HTTP or TLS, close ─► out (never announced)
+ *   in ── /quit, kick, ban, idle, too slow, FIN, close, shutdown, HTTP or TLS ─► out
+ */
+export class Connection implements Member, Writable {
+  readonly address: string;
+  readonly ip: string;
+  readonly parsedIp?: Ip;
+  readonly outbox: Outbox;
+  readonly reader: LineReader;
+  stage: Stage = { kind: "new" };
+  readonly #venue: Venue;
+  readonly #metrics: Metrics;
+  /** The TLS handshake is this connection's own to do (not a web page's: Bun.serve did it). */
+  readonly #tls: boolean;
+
+  constructor(
+    readonly transport: Transport,
+    venue: Venue,
+  ) {
+    this.#venue = venue;
+    this.#metrics = venue.metrics;
+    this.#tls = venue.rules.tls && transport.arrival === undefined;
+    this.ip = plainIp(transport.remoteAddress);
+    this.parsedIp = parseIp(this.ip);
+    this.address = formatAddress(this.ip, transport.remotePort);
+    this.reader = new LineReader(venue.rules.maxLine);
+    this.outbox = new Outbox(this, venue.turn, venue.outbox);
+  }
+
+  // ── The transport, as the outbox sees it ──
+
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number {
+    const written = this.transport.write(data, byteOffset, byteLength);
+    if (written > 0) this.#metrics.bytesOut += written;
+    return written;
+  }
+
+  shutdown(): void {
+    this.transport.shutdown();
+  }
+
+  terminate(): void {
+    this.transport.terminate();
+  }
+
+  // ── The member, as the hub sees it ──
+
+  send(bytes: Uint8Array): void {
+    this.#metrics.deliveries++;
+    this.outbox.send(bytes);
+  }
+
+  /** The hub's way out: /quit, or an operator's kick or ban. The hub has already taken it out of the room. */
+  close(reason?: Reason): void {
+    this.#out(reason === "kicked" || reason === "banned" ? reason : "quit");
+  }
+
+  // ── Events: each stage takes those it knows and ignores the rest ──
+
+  /** Just accepted: refused (the server has counted it in the refusals), or on its way in (counted in the limits). */
+  open(refusal: Refusal | undefined): void {
+    const { password, loginTimeoutMs } = this.#venue.rules;
+    const tls = this.#tls;
+    if (refusal === "denied") {
+      // --deny and --allow are a firewall's job done here: not a word, not a handshake.
+      this.#move({ kind: "out", why: "refused" });
+      return this.outbox.terminate();
+    }
+    if (refusal && tls) {
+      const timer = setTimeout(() => this.outbox.terminate(), loginTimeoutMs);
+      return this.#move({ kind: "refusing", refusal, timer });
+    }
+    if (refusal) return this.#goodbye(refusal, "refused");
+    if (!tls && !password) return this.#enter();
+    // Scanners and plain clients on a TLS port send nothing useful: they get this long, then are closed.
+    const timer = setTimeout(() => this.#loginTimeout(), loginTimeoutMs);
+    if (tls) this.#move({ kind: "handshake", timer });
+    else this.#askPassword(password!, timer);
+  }
+
+  /** TLS only: the handshake is over; a failed one (a plain client, a scanner) is closed at once. */
+  handshake(ok: boolean): void {
+    const stage = this.stage;
+    if (stage.kind !== "handshake" && stage.kind !== "refusing") return;
+    if (ok && stage.kind === "refusing") return this.#goodbye(stage.refusal, "refused");
+    if (ok && stage.kind === "handshake") {
+      const { password } = this.#venue.rules;
+      return password ? this.#askPassword(password, stage.timer) : this.#enter();
+    }
+    this.#venue.log.debug(`${this.address}: TLS handshake failed`);
+    this.#out("login", "terminate");
+  }
+
+  /** Bytes from the peer. */
+  data(chunk: Uint8Array): void {
+    const stage = this.stage;
+    if ((stage.kind !== "lobby" && stage.kind !== "password" && stage.kind !== "in") || !this.outbox.open) return;
+    this.#venue.tick();
+    if ((stage.kind === "lobby" || !stage.heard) && !this.transport.arrival) {
+      if (stage.kind !== "lobby") stage.heard = true;
+      if (!this.#tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
+      if (opensHttp(chunk)) return this.#wrongProtocol("HTTP", HTTP_REPLY);
+    }
+    if (stage.kind === "lobby") this.#join(true);
+    this.reader.push(
+      chunk,
+      (line) => this.#line(line),
+      () => this.#tooLong(),
+    );
+  }
+
+  /**
+   * The peer has finished sending (FIN): its last line counts (a line, or an answer to the
+   * password), then it leaves, and gets what was queued for it before the close. Answers still
+   * waiting out a wrong one's pause are judged first: the login ends the stay.
+   */
+  end(): void {
+    const stage = this.stage;
+    this.#venue.tick();
+    if (stage.kind === "password") {
+      stage.inputEnded = true;
+      this.reader.finish((line) => this.#line(line));
+      if (this.stage === stage) return stage.login.end();
+    } else if (stage.kind === "lobby" || stage.kind === "in") {
+      if (stage.kind === "lobby") this.#join(false);
+      this.reader.finish((line) => this.#line(line));
+    }
+    this.#out("closed");
+  }
+
+  /** The socket has closed: whatever stage it was in is over. */
+  closed(): void {
+    this.#venue.tick();
+    this.#move({ kind: "out", why: "closed" });
+    this.outbox.closed();
+    const { why } = this.stage as { why: Disconnect | "refused" };
+    if (why !== "refused") this.#metrics.disconnects[why]++;
+  }
+
+  /** The outbox passed its cap. */
+  tooSlow(): void {
+    // Not in the middle of the broadcast that overflowed it: the others get that line first.
+    // The outbox has already dropped everything, so the transport itself is closed.
+    queueMicrotask(() => {
+      this.#move({ kind: "out", why: "too slow" });
+      this.transport.terminate();
+    });
+  }
+
+  /** --idle: out if in the room and silent since `before`. */
+  dropIfIdle(before: number): void {
+    if (this.stage.kind === "in" && this.stage.lastLine <= before) this.#out("idle");
+  }
+
+  /** The lobby's turn for it. */
+  letIn(): void {
+    if (this.stage.kind === "lobby") this.#join(false);
+  }
+
+  /** The server is going: every connection's outbox is ended first, so no one hears of the others leaving. */
+  shutDown(): void {
+    this.#move({ kind: "out", why: "shutdown" });
+  }
+
+  // ── Every move ──
+
+  /**
+   * The one place a connection changes stage. What the stage left held goes with it (its timer,
+   * unless the next stage carries it on; its login; its place in the lobby or the room), and the
+   * stage entered takes its place (the lobby's queue, the room). Out is the end: nothing moves on.
+   */
+  #move(next: Stage): void {
+    const from = this.stage;
+    const venue = this.#venue;
+    switch (from.kind) {
+      case "out":
+        return;
+      case "handshake":
+      case "refusing":
+      case "password":
+        if (!("timer" in next) || next.timer !== from.timer) clearTimeout(from.timer);
+        if (from.kind === "password") from.login.cancel();
+        break;
+      case "lobby":
+        venue.lobby.remove(this); // in by its turn (already taken out), or gone before it: never announced
+        break;
+      case "in":
+        if (next.kind !== "out") break;
+        venue.tick(); // also when a timer, not a socket, ends the stay
+        venue.hub.leave(this, leaveReason(next.why)); // the hub may have taken it out already (/quit, kick)
+        venue.log.debug(`${this.address}: left (${next.why})`);
+        break;
+    }
+    // One that was never let in leaves as refused, whatever ended it.
+    this.stage = next.kind === "out" && (from.kind === "new" || from.kind === "refusing") ? { kind: "out", why: "refused" } : next;
+    if (next.kind === "out" && counted(from)) venue.release(this);
+    if (next.kind === "lobby") venue.lobby.add(this);
+    if (next.kind === "in") {
+      const name = venue.hub.join(this, this.transport.arrival);
+      venue.log.debug(`${this.address}: joined as ${name}`);
+    }
+  }
+
+  /** Out, then the outbox says goodbye after what is queued (end), or drops it (terminate). */
+  #out(why: Disconnect, how: "end" | "terminate" = "end"): void {
+    this.#move({ kind: "out", why });
+    if (how === "end") this.outbox.end();
+    else this.outbox.terminate();
+  }
+
+  /** Turned away in words: the reason after what is queued, then the close. */
+  #goodbye(refusal: Exclude<Refusal, "denied">, why: Disconnect | "refused"): void {
+    this.#move({ kind: "out", why });
+    this.notice(GOODBYE[refusal]);
+    this.outbox.end();
+  }
+
+  #askPassword(password: Secret, timer: Timer): void {
+    const login = new Login(password, this.#venue.rules.loginPauseMs, {
+      ask: () => this.notice(NOTICE.password),
+      refuse: (last) => {
+        this.#venue.log.debug(`${this.address}: wrong password`);
+        this.notice(NOTICE.wrongPassword);
+        if (last) this.#out("login");
+      },
+      admit: (after) => this.#enter(after),
+      left: () => this.#out("closed"),
+    });
+    this.#move({ kind: "password", login, timer, heard: false, inputEnded: false });
+    login.start();
+  }
+
+  /**
+   * Past the handshake and the password. Without a password a newcomer waits its turn in the
+   * lobby; one that answered the password has spoken, so it comes in at once, like one that
+   * speaks in the lobby, and then `after`, the lines that came behind its answer, are said.
+   */
+  #enter(after?: string[]): void {
+    const stage = this.stage;
+    const inputEnded = stage.kind === "password" && stage.inputEnded;
+    // A ban given while this one was typing its password counts too.
+    if (this.#venue.bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
+    if (!after) return this.#move({ kind: "lobby" });
+    this.#join(true);
+    for (const line of after) this.#said(line);
+    if (inputEnded) this.#out("closed");
+  }
+
+  /** Into the room. */
+  #join(heard: boolean): void {
+    const now = this.#venue.tick();
+    const { rate, burst } = this.#venue.rules;
+    const bucket = rate > 0 ? new TokenBucket(rate, burst, now) : undefined;
+    this.#move({ kind: "in", heard, lastLine: now, bucket, warnedSlow: false });
+  }
+
+  #loginTimeout(): void {
+    if (this.stage.kind !== "handshake" && this.stage.kind !== "password") return;
+    this.#venue.log.debug(`${this.address}: did not log in in time`);
+    this.#out("login");
+  }
+
+  #line(bytes: Uint8Array): void {
+    const stage = this.stage;
+    if (stage.kind === "password") return stage.login.answer(decodeLine(bytes));
+    if (stage.kind === "in") this.#said(decodeLine(bytes));
+  }
+
+  /** A line said in the room, as received: cleaned, counted, rate-limited, then to the hub. */
+  #said(received: string): void {
+    const stage = this.stage;
+    if (stage.kind !== "in" || !this.outbox.open) return; // /quit or an overflow earlier in this chunk
+    const text = cleanText(received);
+    if (isBlank(text)) return;
+    this.#metrics.linesIn++;
+    stage.lastLine = this.#venue.now;
+    if (stage.bucket && !stage.bucket.take(stage.lastLine)) {
+      if (!stage.warnedSlow) this.#venue.hub.tell(this, NOTICE.slowDown);
+      stage.warnedSlow = true;
+      return;
+    }
+    stage.warnedSlow = false;
+    this.#venue.hub.handle(this, parseInput(text));
+  }
+
+  #tooLong(): void {
+    if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong);
+  }
+
+  /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */
+  #wrongProtocol(protocol: string, reply: Uint8Array): void {
+    this.#venue.log.debug(`${this.address}: speaks ${protocol}; closed`);
+    this.#move({ kind: "out", why: "login" }); // unannounced if it was still in the lobby
+    this.outbox.send(reply);
+    this.outbox.end();
+  }
+
+  /** A notice for this connection alone before it is in the room (`* password:`, `* server is full`). */
+  notice(text: string): void {
+    this.outbox.send(encodeLine(this.transport.arrival ? toJson({ type: "notice", text }, Date.now()) : `* ${text}`));
+  }
+}
