@@ -49,11 +49,17 @@ export interface Visitor {
 }
 
 /** A new browser profile opening the page, once it is welcomed. */
-export async function visit(browser: Browser, url: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Visitor> {
+export async function visit(
+  browser: Browser,
+  url: string,
+  options: { width?: number; height?: number; dark?: boolean; name?: string } = {},
+): Promise<Visitor> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1100, height: options.height ?? 720 },
     colorScheme: options.dark ? "dark" : "light",
   });
+  // A returning visitor: the name remembered from before, already there when the page first runs.
+  if (options.name) await context.addInitScript((name) => localStorage.setItem("chat.name", name), options.name);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await page.goto(url);
