@@ -3,6 +3,7 @@ import { runPipe, type ClientMode, type Output } from "../core/client/pipe.ts";
 import { runTerminal } from "../core/client/terminal.ts";
 import { DEFAULT_PORT, parseAddress, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
+import { nameProblem } from "../core/wire/sanitize.ts";
 import type { TlsTrust } from "../core/client/tls.ts";
 import { readFlagFile, readSecret } from "./shared.ts";
 
@@ -62,6 +63,9 @@ export default defineCommand({
     const json = pickBoolean(args, env, "json");
     if (raw && json) throw usageError("--raw and --json cannot be used together");
     const mode: ClientMode = raw ? "raw" : json ? "json" : "plain";
+    const name = pick(args, env, "name");
+    const badName = name === undefined ? undefined : nameProblem(name);
+    if (badName) throw usageError(`bad --name "${name}": ${badName}`); // before connecting: the room never sees it
     const tls = await trust(args, env);
     const password = await readSecret(pick(args, env, "password-file"), "--password-file", env.CHAT_PASSWORD);
     const common = {
@@ -69,7 +73,7 @@ export default defineCommand({
       password,
       host,
       port,
-      name: pick(args, env, "name") ?? loginName(),
+      name: name ?? loginName(),
       warn,
     };
     // A person at a terminal gets the prompt; anything else gets lines.

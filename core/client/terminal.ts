@@ -1,7 +1,8 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
 import { joinRoom, saysQuit, type RoomOptions } from "./pipe.ts";
 import { charWidth, displayWidth, LineEditor } from "./editor.ts";
-import { encodeLine } from "../wire/framing.ts";
+import { encodeLine, TextLineReader } from "../wire/framing.ts";
+import { cleanText } from "../wire/sanitize.ts";
 import { wordsFor } from "../wire/messages.ts";
 import { formatEvent, paintName, type Look } from "./render.ts";
 
@@ -96,6 +97,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   process.on("exit", restore);
   stdin.setRawMode(true);
 
+  const plainLines = new TextLineReader(1 << 24);
   const room = await joinRoom(
     { ...options, warn: notice },
     {
@@ -106,6 +108,11 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
         if (event.type === "welcome" || event.type === "nick") look.self = session.name; // the only events that change our name
       },
       onChunkEnd: flush,
+      // A server that is not chat: its lines as they are, less what could take over the terminal.
+      onPlain: (bytes) => {
+        plainLines.push(bytes, (line) => printed.push(cleanText(line)));
+        flush();
+      },
     },
   ).catch((error) => {
     restore();
