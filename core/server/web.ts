@@ -1,6 +1,6 @@
 // The browser side: Bun.serve with the page, /healthz, and /ws, whose upgrades are checked for their Origin and then handed to the chat server.
 import type { Server, ServerWebSocket } from "bun";
-import { ChatError, describeSocketError, formatAddress } from "../errors.ts";
+import { ChatError, describeSocketError } from "../errors.ts";
 import { pageAssets, SECURITY_HEADERS, type Asset } from "./assets.ts";
 import type { Arrival } from "../chat/member.ts";
 import type { Transport } from "./connection.ts";
@@ -150,6 +150,5 @@ export function serveWeb<M>(options: WebOptions, sockets: WebSockets<M>, log: Lo
     const where = { host: options.host, port: options.port };
     throw new ChatError(`--web: ${(options.tls && tlsError(error, options.tls)) || describeSocketError(error, where)}`);
   }
-  log.info(`web page on ${scheme}://${formatAddress(server.hostname ?? options.host, server.port ?? options.port)}/`);
   return server;
 }

@@ -212,7 +212,8 @@ for (const [args, message] of [
   [["connect", "a b"], /^chat: bad address/],
   [["connect", "--nope"], /^chat: unknown option --nope$/],
   [["connect", "--raw", "--json"], /^chat: --raw and --json cannot be used together$/],
-  [["connect", "x", "y"], /^chat: unexpected argument "y"$/],
+  [["connect", "x", "y"], /^chat: bad port "y": port must be a number from 0 to 65535, not "y"$/],
+  [["connect", "x", "8000", "z"], /^chat: unexpected argument "z"$/],
 ] as const) {
   test(`bad usage: chat ${args.join(" ")} → exit 2`, async () => {
     const result = run([...args], { stdin: "ignore" });
