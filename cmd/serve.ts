@@ -67,6 +67,7 @@ export const examples: [string, string][] = [
   ["chat serve --motd motd.txt --idle 30m", "a greeting; drop the silent after 30 min"],
   ["chat serve --tls-cert c.pem --tls-key k.pem", "TLS: join with chat connect --tls"],
   ["CHAT_PASSWORD=s3cret chat serve", "a room with a password"],
+  ["chat serve --web 8080", "the room in a browser too: http://HOST:8080/"],
 ];
 
 /** Flags, then CHAT_* variables, then defaults. */
