@@ -2,9 +2,7 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { Lines, serve, type Server } from "../helpers.ts";
-
-/** Debian's headless Chromium itself: its /usr/bin wrapper does not exec, so playwright would lose track of the browser. */
-export const CHROMIUM = process.env.CHAT_CHROMIUM ?? "/usr/lib/chromium/chromium-headless-shell";
+import { CHROMIUM } from "../tools.ts";
 
 /** Keeps the browser to the test's own server: no updates, no sync, no lookups, no reports. */
 const OFFLINE = [
