@@ -8,7 +8,7 @@ import type { Input } from "../wire/commands.ts";
 import type { Event, Reason } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
-import { encodeWelcome, NOTICE, renderPlain, type Words } from "../wire/messages.ts";
+import { encodeWelcome, NOTICE, PRESENT_MAX, renderPlain, type Words } from "../wire/messages.ts";
 import type { Arrival, Member } from "./member.ts";
 import { isMuted, Moderation, type Chat, type Someone } from "./moderation.ts";
 import { Room } from "./room.ts";
@@ -473,7 +473,8 @@ export class Hub {
   #welcome(member: Member, local: Local, person: Person, arriving: boolean): void {
     const room = person.room;
     if (arriving && !local.json) {
-      member.send(encodeWelcome(this.#words, person.name, room.roster.joinedNames, this.#motd));
+      const { roster } = room;
+      member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
       this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, local.json);

@@ -23,6 +23,6 @@ export class Room {
   }
 
   get size(): number {
-    return this.roster.all.length;
+    return this.roster.size;
   }
 }
