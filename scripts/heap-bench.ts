@@ -68,6 +68,7 @@ if (values.floor) {
 
 interface Snapshot {
   heap: number;
+  capacity: number;
   extra: number;
   objects: number;
   rss: number;
@@ -78,7 +79,7 @@ function snapshot(): Snapshot {
   Bun.gc(true);
   const stats = heapStats();
   const usage = process.memoryUsage();
-  return { heap: stats.heapSize, extra: stats.extraMemorySize, objects: stats.objectCount, rss: usage.rss, arrayBuffers: usage.arrayBuffers, types: { ...stats.objectTypeCounts } };
+  return { heap: stats.heapSize, capacity: stats.heapCapacity, extra: stats.extraMemorySize, objects: stats.objectCount, rss: usage.rss, arrayBuffers: usage.arrayBuffers, types: { ...stats.objectTypeCounts } };
 }
 
 const before = snapshot();
@@ -88,6 +89,17 @@ const load = Bun.spawn([LOAD, "-scenario", "conns", "-conns", String(CONNS), "-h
   stdout: "pipe",
   stderr: "inherit",
 });
+// The storm's own peak: sampled without forcing a collection, so it shows what the collector lets pile up.
+const peak = { heap: 0, capacity: 0, extra: 0, arrayBuffers: 0, rss: 0 };
+const sampler = setInterval(() => {
+  const stats = heapStats();
+  const usage = process.memoryUsage();
+  peak.heap = Math.max(peak.heap, stats.heapSize);
+  peak.capacity = Math.max(peak.capacity, stats.heapCapacity);
+  peak.extra = Math.max(peak.extra, stats.extraMemorySize);
+  peak.arrayBuffers = Math.max(peak.arrayBuffers, usage.arrayBuffers);
+  peak.rss = Math.max(peak.rss, usage.rss);
+}, 50);
 let during: Snapshot | undefined;
 const deadline = Date.now() + 60_000;
 while (Date.now() < deadline) {
@@ -100,6 +112,7 @@ while (Date.now() < deadline) {
 }
 const result = JSON.parse((await new Response(load.stdout).text()).trim().split("\n").pop() ?? "{}");
 await load.exited;
+clearInterval(sampler);
 if (!during) throw new Error(`only ${inRoom()} of ${CONNS + 1} got into the room`);
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
@@ -107,8 +120,10 @@ const per = (bytes: number) => ((bytes / CONNS) | 0).toString();
 console.log(`${values.floor ? "floor" : "chat"}, ${CONNS} clients, Bun ${Bun.version}${process.execArgv.includes("--smol") ? " --smol" : ""}`);
 console.log(`RSS          ${kib(before.rss)} → ${kib(during.rss)} KiB: ${per(during.rss - before.rss)} B per connection`);
 console.log(`heap         ${kib(before.heap)} → ${kib(during.heap)} KiB: ${per(during.heap - before.heap)} B per connection`);
+console.log(`heap capacity ${kib(before.capacity)} → ${kib(during.capacity)} KiB: ${per(during.capacity - before.capacity)} B per connection`);
 console.log(`extra memory ${kib(before.extra)} → ${kib(during.extra)} KiB: ${per(during.extra - before.extra)} B per connection`);
 console.log(`ArrayBuffers ${kib(before.arrayBuffers)} → ${kib(during.arrayBuffers)} KiB`);
+console.log(`peaks during the storm: RSS ${kib(peak.rss)} KiB, heap ${kib(peak.heap)} KiB (capacity ${kib(peak.capacity)} KiB), extra memory ${kib(peak.extra)} KiB, ArrayBuffers ${kib(peak.arrayBuffers)} KiB`);
 console.log(`objects      ${before.objects} → ${during.objects}: ${((during.objects - before.objects) / CONNS).toFixed(2)} per connection`);
 const grown = Object.entries(during.types)
   .map(([type, count]) => [type, count - (before.types[type] ?? 0)] as const)

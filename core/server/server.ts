@@ -224,8 +224,10 @@ export class ChatServer {
   /** Why a newcomer may not come in: the access list first, then bans, then the limits. */
   #refusal(c: Connection): Refusal | undefined {
     if (this.#stopping) return "shutting down";
-    if (this.#options.access && !this.#options.access.permits(c.parsedIp)) return "denied";
-    if (this.#moderation.bans.find(c.parsedIp, this.#now)) return "banned";
+    // Without --allow, --deny or bans nobody's address is parsed: a crowd of idle clients keeps none.
+    const { access } = this.#options;
+    if (access && !access.empty && !access.permits(c.parsedIp)) return "denied";
+    if (this.#moderation.bans.size > 0 && this.#moderation.bans.find(c.parsedIp, this.#now)) return "banned";
     const { maxClients, maxPerIp } = this.#options;
     if (maxClients > 0 && this.#counted >= maxClients) return "full";
     if (maxPerIp > 0 && (this.#perIp.get(c.ip) ?? 0) >= maxPerIp) return "full";
