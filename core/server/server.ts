@@ -65,8 +65,9 @@ export class ChatServer {
   readonly #perIp = new Map<string, number>();
   /** Connections counted in the limits: in the room or on their way in. */
   #counted = 0;
-  // Let people in only once the room has written out what the last ones caused: a newcomer's
-  // welcome waits in memory until the kernel takes it, and in a room of 10 000 it is 170 KB.
+  // Let people in once the last ones' welcomes are out: greeting is what a newcomer waits for.
+  // The room's news of them (has arrived) is shared and written as the room catches up, so
+  // letting more in only makes those writes longer, not more numerous.
   readonly #lobby = new Lobby<Connection>(
     (c) => c.letIn(),
     () => this.#turn.behind,
