@@ -45,7 +45,7 @@ async function goodClient(port: number, index: number, onLine: () => void): Prom
         partial = parts.pop()!;
         for (const line of parts) {
           if (line.endsWith(` is now known as ${me.name}`)) renamed();
-          if (line === "* slow down" || line === "* line too long") me.warnings.push(line);
+          if (line === "* slow down" || line.startsWith("* line too long")) me.warnings.push(line);
           // Only the well-behaved clients are called good-N, so a line that starts so is one of theirs.
           const m = /^(good-\d+): seq (\d+)$/.exec(line);
           if (!m) continue;
