@@ -279,5 +279,10 @@ test("an operator's mute is told to the room of the one muted, and to the operat
   expect(carol.lines.at(-1)).toBe("* bob has been muted for 10m");
   two.handle(bob, parseInput("still here"));
   expect(bob.lines.at(-1)).toBe("* you are muted");
-  expect(carol.lines.some((l) => l.includes("still here"))).toBe(false);
+  two.handle(bob, parseInput("/topic muted topic"));
+  expect(bob.lines.at(-1)).toBe("* you are muted");
+  two.handle(bob, parseInput("/topic"));
+  expect(bob.lines.at(-1)).toBe("* no topic");
+  await cluster.settle();
+  expect(carol.lines.some((l) => l.includes("still here") || l.includes("muted topic"))).toBe(false);
 });
