@@ -168,6 +168,7 @@ export class Connection implements Member, Writable {
 
   /** The hub's way out: /quit, or an operator's kick or ban. The hub has already taken it out of the room. */
   close(reason?: Reason): void {
+    if (this.stage.kind === "out") return; // its own leave, come back from the hub
     this.#out(reason === "kicked" || reason === "banned" ? reason : "quit");
   }
 
@@ -286,10 +287,12 @@ export class Connection implements Member, Writable {
    */
   #move(next: Stage): void {
     const from = this.stage;
+    if (from.kind === "out") return;
     const venue = this.#venue;
+    // Set first: whatever the effects below call back (the hub closing a member it takes out) finds it moved.
+    // One that was never let in leaves as refused, whatever ended it.
+    this.stage = next.kind === "out" && (from.kind === "new" || from.kind === "refusing") ? { kind: "out", why: "refused" } : next;
     switch (from.kind) {
-      case "out":
-        return;
       case "handshake":
       case "refusing":
       case "password":
@@ -306,8 +309,6 @@ export class Connection implements Member, Writable {
         venue.log.debug(`${this.address}: left (${next.why})`);
         break;
     }
-    // One that was never let in leaves as refused, whatever ended it.
-    this.stage = next.kind === "out" && (from.kind === "new" || from.kind === "refusing") ? { kind: "out", why: "refused" } : next;
     if (next.kind === "out" && counted(from)) venue.release(this);
     if (next.kind === "lobby") venue.lobby.add(this);
     if (next.kind === "in") {
