@@ -1,0 +1,3 @@
+module chat/bench
+
+go 1.19
