@@ -63,8 +63,8 @@ interface Local {
   pending: number;
   /** Lines waiting for pending to come back to 0. */
   waiting?: Input[];
-  /** Replies to give after the welcome (a refused first /nick). */
-  after?: string[];
+  /** Replies to give after the welcome (a refused first /nick), with their codes for clients. */
+  after?: { text: string; code: string; name: string }[];
 }
 
 /** An event rendered at most once per form, whatever the number of members. */
@@ -167,7 +167,7 @@ export class Hub {
     let first = arrival.name;
     if (first !== undefined) {
       const problem = nameProblem(first);
-      if (problem) (local.after ??= []).push(NOTICE.nameInvalid(first, problem));
+      if (problem) (local.after ??= []).push({ text: NOTICE.nameInvalid(first, problem), code: "name_invalid", name: first });
       if (problem) first = undefined;
     }
     let joinedAs: string | undefined;
@@ -182,7 +182,7 @@ export class Hub {
     const attempt = (name: string, asked: boolean): void =>
       settle(this.#bus.names.claim(nameKey(name), owner), (ok) => {
         if (!ok) {
-          if (asked) (local.after ??= []).push(NOTICE.nameTaken(name));
+          if (asked) (local.after ??= []).push({ text: NOTICE.nameTaken(name), code: "name_taken", name });
           return attempt(fallback(), false);
         }
         if (this.#locals.get(member) !== local) return this.#bus.names.release(nameKey(name), owner); // gone meanwhile
@@ -198,7 +198,7 @@ export class Hub {
   leave(member: Member, reason?: Reason): void {
     const local = this.#locals.get(member);
     if (!local) return;
-    this.#detach(member, local);
+    this.#detach(member, local, reason);
     if (local.published) this.#bus.publish(reason ? { kind: "leave", by: local.who, reason } : { kind: "leave", by: local.who });
   }
 
@@ -295,12 +295,13 @@ export class Hub {
   }
 
   /** Out of this server's deliveries: nothing more reaches member, whatever the bus still carries. */
-  #detach(member: Member, local: Local): void {
+  #detach(member: Member, local: Local, reason?: Reason): void {
     this.#locals.delete(member);
     this.#byId.delete(local.who.id);
     if (!local.person) return;
     local.person.room.audience.delete(member);
     this.#joined--;
+    member.left?.(local.person.name, local.person.room.name, reason);
   }
 
   #room(name: string): Room {
@@ -410,7 +411,8 @@ export class Hub {
     local.person = person;
     room.audience.add(member, local.json);
     this.#joined++;
-    for (const text of local.after ?? []) this.tell(member, text);
+    member.joined?.(person.name, room.name);
+    for (const { text, ...extra } of local.after ?? []) this.tell(member, text, extra);
     delete local.after;
   }
 
@@ -420,7 +422,7 @@ export class Hub {
     const local = member && this.#locals.get(member);
     if (member && local) {
       if (told) this.tell(member, told);
-      this.#detach(member, local);
+      this.#detach(member, local, reason);
     }
     this.#people.get(person.who.node)?.delete(person.who.id);
     if (this.#byKey.get(person.key) === person) this.#byKey.delete(person.key);

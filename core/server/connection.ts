@@ -1,7 +1,7 @@
 // One connection's life, from the kernel's accept to the close: its stages, what each holds, the events each accepts, and every move between them.
 import type { Bans } from "../chat/bans.ts";
 import type { Hub } from "../chat/hub.ts";
-import type { Member } from "../chat/member.ts";
+import type { Arrival, Member } from "../chat/member.ts";
 import type { Secret } from "../chat/secret.ts";
 import { parseIp, type Ip } from "../wire/cidr.ts";
 import { parseInput } from "../wire/commands.ts";
@@ -18,6 +18,7 @@ import { Outbox, type OutboxOptions, type Writable } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
 import { HTTP_REPLY, opensHttp, opensTls, TLS_REPLY } from "./sniff.ts";
 import type { Schedule } from "./schedule.ts";
+import { IAC, Telnet } from "./telnet.ts";
 
 /**
  * What a connection writes to and closes. A Bun TCP socket is one as it is; a WebSocket is one
@@ -76,8 +77,14 @@ export type Stage =
   | { kind: "refusing"; refusal: Exclude<Refusal, "denied">; timer: Timer }
   /** The room has a password: lines are answers. The login timer goes on from the handshake. */
   | { kind: "password"; login: Login; timer: Timer; heard: boolean; inputEnded: boolean }
-  /** Let in, waiting for its turn to be announced: speaking or leaving first lets it in at once. */
-  | { kind: "lobby" }
+  /**
+   * Let in, waiting for its first bytes or its turn (the lobby's greeting window), whichever
+   * comes first. Its first lines may say how to arrive (`/nick NAME`, `/mode json`): it is then
+   * announced once, under that name. A password's right answer leads here too. arrival: set when
+   * its first bytes come, with what its first lines ask; it joins at the end of the first chunk
+   * that ends a line, or before the first line that is not about arriving.
+   */
+  | { kind: "lobby"; arrival?: Arrival }
   /** In the room. heard: its first bytes have come (and were not HTTP or TLS). */
   | { kind: "in"; heard: boolean; lastLine: number; bucket?: TokenBucket; warnedSlow: boolean }
   /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
@@ -92,6 +99,8 @@ function counted(stage: Stage): boolean {
 function leaveReason(why: Disconnect | "refused"): Reason | undefined {
   return why === "idle" || why === "too slow" ? why : undefined;
 }
+
+const LF = 0x0a;
 
 const GOODBYE: Record<Exclude<Refusal, "denied">, string> = {
   full: NOTICE.serverFull,
@@ -114,11 +123,11 @@ function plainIp(address: string): string {
  *    │  └─ refused, TLS ─► refusing ── handshake, timeout ──────► out
  *    ├─ TLS ──────────► handshake ── failed, timeout, FIN ──────► out
  *    │                    └─ done ─┐
- *    ├─ password ──────────────────┴► password ── wrong ×3, timeout, FIN ─► out
- *    │                                  └─ right ─► in (at once: it has spoken)
- *    └─ (and after the handshake) ──► lobby ── its turn, first bytes, FIN ─► in
- *                                       └─ HTTP or TLS, close ─► out (never announced)
- *   in ── /quit, kick, ban, idle, too slow, FIN, close, shutdown, HTTP or TLS ─► out
+ *    ├─ password ──────────────────┴► password ── wrong ×3, timeout, FIN, telnet's Ctrl-C ─► out
+ *    │                                  └─ right ─┐
+ *    └─ (and after the handshake) ────────────────┴► lobby ── first bytes (with how to arrive), its turn, FIN ─► in
+ *                                                     └─ HTTP or TLS, Ctrl-C, close ─► out (never announced)
+ *   in ── /quit, telnet's Ctrl-C, kick, ban, idle, too slow, FIN, close, shutdown, HTTP or TLS ─► out
  */
 export class Connection implements Member, Writable {
   readonly address: string;
@@ -129,6 +138,8 @@ export class Connection implements Member, Writable {
   stage: Stage = { kind: "new" };
   readonly #venue: Venue;
   readonly #metrics: Metrics;
+  /** Made when the first telnet command comes: most peers never send one. */
+  #telnet?: Telnet;
 
   constructor(
     readonly transport: Transport,
@@ -172,6 +183,15 @@ export class Connection implements Member, Writable {
     this.#out(reason === "kicked" || reason === "banned" ? reason : "quit");
   }
 
+  joined(name: string, room: string): void {
+    this.#venue.log.info(`${name} (${this.address}) joined #${room}`);
+  }
+
+  left(name: string, room: string, reason?: Reason): void {
+    if (this.stage.kind === "out" && this.stage.why === "shutdown") return; // everyone at once: the shutdown is logged
+    this.#venue.log.info(`${name} (${this.address}) left #${room}${reason ? ` (${reason})` : ""}`);
+  }
+
   // ── Events: each stage takes those it knows and ignores the rest ──
 
   /** Just accepted: refused (the server has counted it in the refusals), or on its way in (counted in the limits). */
@@ -203,7 +223,7 @@ export class Connection implements Member, Writable {
       const { password } = this.#venue.rules;
       return password ? this.#askPassword(password, stage.timer) : this.#enter();
     }
-    this.#venue.log.debug(`${this.address}: TLS handshake failed`);
+    this.#refused("TLS handshake failed");
     this.#out("login", "terminate");
   }
 
@@ -217,12 +237,18 @@ export class Connection implements Member, Writable {
       if (!this.#venue.rules.tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
       if (opensHttp(chunk)) return this.#wrongProtocol("HTTP", HTTP_REPLY);
     }
-    if (stage.kind === "lobby") this.#join(true);
+    let bytes = chunk;
+    if (this.#telnet || chunk.includes(IAC)) bytes = (this.#telnet ??= new Telnet()).strip(chunk);
+    if (stage.kind === "lobby") stage.arrival ??= {};
     this.reader.push(
-      chunk,
+      bytes,
       (line) => this.#line(line),
       () => this.#tooLong(),
     );
+    // Its first lines are all in (a line cut short may be one more): in, as they asked.
+    const now = this.stage;
+    if (now.kind === "lobby" && now.arrival && bytes[bytes.length - 1] === LF) this.#join(true, now.arrival);
+    if (this.#telnet?.interrupted) this.#interrupt();
   }
 
   /**
@@ -238,7 +264,7 @@ export class Connection implements Member, Writable {
       this.reader.finish((line) => this.#line(line));
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
-      if (stage.kind === "lobby") this.#join(false);
+      if (stage.kind === "lobby") this.#join(stage.arrival !== undefined, stage.arrival);
       this.reader.finish((line) => this.#line(line));
     }
     this.#out("closed");
@@ -268,9 +294,9 @@ export class Connection implements Member, Writable {
     if (this.stage.kind === "in" && this.stage.lastLine <= before) this.#out("idle");
   }
 
-  /** The lobby's turn for it. */
+  /** The lobby's turn for it: its greeting window is over. */
   letIn(): void {
-    if (this.stage.kind === "lobby") this.#join(false);
+    if (this.stage.kind === "lobby") this.#join(this.stage.arrival !== undefined, this.stage.arrival);
   }
 
   /** The server is going: every connection's outbox is ended first, so no one hears of the others leaving. */
@@ -285,7 +311,7 @@ export class Connection implements Member, Writable {
    * unless the next stage carries it on; its login; its place in the lobby or the room), and the
    * stage entered takes its place (the lobby's queue, the room). Out is the end: nothing moves on.
    */
-  #move(next: Stage): void {
+  #move(next: Stage, arrival?: Arrival): void {
     const from = this.stage;
     if (from.kind === "out") return;
     const venue = this.#venue;
@@ -306,15 +332,11 @@ export class Connection implements Member, Writable {
         if (next.kind !== "out") break;
         venue.tick(); // also when a timer, not a socket, ends the stay
         venue.hub.leave(this, leaveReason(next.why)); // the hub may have taken it out already (/quit, kick)
-        venue.log.debug(`${this.address}: left (${next.why})`);
         break;
     }
     if (next.kind === "out" && counted(from)) venue.release(this);
     if (next.kind === "lobby") venue.lobby.add(this);
-    if (next.kind === "in") {
-      const name = venue.hub.join(this);
-      venue.log.debug(`${this.address}: joined as ${name}`);
-    }
+    if (next.kind === "in") venue.hub.join(this, arrival);
   }
 
   /** Out, then the outbox says goodbye after what is queued (end), or drops it (terminate). */
@@ -337,7 +359,9 @@ export class Connection implements Member, Writable {
       refuse: (last) => {
         this.#venue.log.debug(`${this.address}: wrong password`);
         this.notice(NOTICE.wrongPassword);
-        if (last) this.#out("login");
+        if (!last) return;
+        this.#refused("wrong password");
+        this.#out("login");
       },
       admit: (after) => this.#enter(after),
       left: () => this.#out("closed"),
@@ -351,34 +375,77 @@ export class Connection implements Member, Writable {
    * lobby; one that answered the password has spoken, so it comes in at once, like one that
    * speaks in the lobby, and then `after`, the lines that came behind its answer, are said.
    */
-  #enter(after?: string[]): void {
+  #enter(after: string[] = []): void {
     const stage = this.stage;
     const inputEnded = stage.kind === "password" && stage.inputEnded;
     // A ban given while this one was typing its password counts too.
     if (this.#venue.bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
-    if (!after) return this.#move({ kind: "lobby" });
-    this.#join(true);
-    for (const line of after) this.#said(line);
+    this.#move({ kind: "lobby" });
+    // What came behind the password are its first lines.
+    for (const line of after) {
+      const now = this.stage;
+      if (now.kind === "lobby") this.#arriving(now, line);
+      else this.#said(line);
+    }
+    // A peer that has finished sending has nothing more to say about arriving.
+    const now = this.stage;
+    if (now.kind === "lobby" && (now.arrival || inputEnded)) this.#join(true, now.arrival);
     if (inputEnded) this.#out("closed");
   }
 
-  /** Into the room. */
-  #join(heard: boolean): void {
+  /** A line before it is in the room: one that says how to arrive is kept; any other lets it in, as asked so far, and is said. */
+  #arriving(stage: Extract<Stage, { kind: "lobby" }>, text: string): void {
+    const arrival = (stage.arrival ??= {});
+    if (this.#opening(arrival, text)) return;
+    this.#join(true, arrival);
+    this.#said(text);
+  }
+
+  /** Whether a first line says how to arrive, kept in arrival if so. A second one of a kind is said in the room, as usual. */
+  #opening(arrival: Arrival, received: string): boolean {
+    const text = cleanText(received);
+    if (isBlank(text)) return true;
+    const input = parseInput(text);
+    if (input.kind === "nick" && arrival.name === undefined) {
+      arrival.name = input.name;
+      return true;
+    }
+    if (input.kind === "mode" && (input.mode === "json" || input.mode === "plain") && arrival.json === undefined) {
+      arrival.json = input.mode === "json";
+      return true;
+    }
+    return false;
+  }
+
+  /** telnet's Ctrl-C: /quit. One not yet in the room goes without a word. */
+  #interrupt(): void {
+    if (this.stage.kind === "in") this.#venue.hub.handle(this, { kind: "quit" });
+    else this.#out("quit");
+  }
+
+  /** Into the room, arriving as it asked. */
+  #join(heard: boolean, arrival?: Arrival): void {
     const now = this.#venue.tick();
     const { rate, burst } = this.#venue.rules;
     const bucket = rate > 0 ? new TokenBucket(rate, burst, now) : undefined;
-    this.#move({ kind: "in", heard, lastLine: now, bucket, warnedSlow: false });
+    this.#move({ kind: "in", heard, lastLine: now, bucket, warnedSlow: false }, arrival);
+  }
+
+  /** A refusal after the door (the server logs those at the door): one line for the operator. */
+  #refused(why: string): void {
+    this.#venue.log.info(`${this.address} refused (${why})`);
   }
 
   #loginTimeout(): void {
     if (this.stage.kind !== "handshake" && this.stage.kind !== "password") return;
-    this.#venue.log.debug(`${this.address}: did not log in in time`);
+    this.#refused("did not log in in time");
     this.#out("login");
   }
 
   #line(bytes: Uint8Array): void {
     const stage = this.stage;
     if (stage.kind === "password") return stage.login.answer(decodeLine(bytes));
+    if (stage.kind === "lobby") return this.#arriving(stage, decodeLine(bytes));
     if (stage.kind === "in") this.#said(decodeLine(bytes));
   }
 
@@ -400,12 +467,14 @@ export class Connection implements Member, Writable {
   }
 
   #tooLong(): void {
+    const stage = this.stage;
+    if (stage.kind === "lobby") this.#join(true, stage.arrival);
     if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong);
   }
 
   /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */
   #wrongProtocol(protocol: string, reply: Uint8Array): void {
-    this.#venue.log.debug(`${this.address}: speaks ${protocol}; closed`);
+    this.#refused(`speaks ${protocol}`);
     this.#move({ kind: "out", why: "login" }); // unannounced if it was still in the lobby
     this.outbox.send(reply);
     this.outbox.end();
