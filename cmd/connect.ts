@@ -1,22 +1,34 @@
 import { defineCommand } from "citty";
 import { runPipe, type ClientMode, type Output } from "../core/client/pipe.ts";
 import { runTerminal } from "../core/client/terminal.ts";
-import { DEFAULT_PORT, parseAddress, pick, pickBoolean } from "../core/options.ts";
+import { DEFAULT_PORT, parseAddress, parseHostAndPort, pick, pickBoolean } from "../core/options.ts";
 import { usageError } from "../core/errors.ts";
+import { nameProblem } from "../core/wire/sanitize.ts";
 import type { TlsTrust } from "../core/client/tls.ts";
 import { readFlagFile, readSecret } from "./shared.ts";
+import { flag, option } from "./usage.ts";
 
+// Each option names its group in the help (see usage.ts).
 const connectArgs = {
-  address: { type: "positional", required: false, description: `HOST[:PORT] of the room (default localhost:${DEFAULT_PORT}) [CHAT_ADDRESS]`, valueHint: "HOST[:PORT]" },
-  name: { type: "string", description: "your name in the room (default: your login name) [CHAT_NAME]", valueHint: "NAME" },
-  raw: { type: "boolean", description: "print the server's lines untouched [CHAT_RAW]" },
-  json: { type: "boolean", description: "print one JSON event per line, for programs [CHAT_JSON]" },
-  timestamps: { type: "boolean", description: "show the time of each line on a terminal [CHAT_TIMESTAMPS]" },
-  tls: { type: "boolean", description: "connect over TLS, checking the server's certificate [CHAT_TLS]" },
-  ca: { type: "string", description: "with --tls: trust only this PEM CA certificate, for a private CA [CHAT_CA]", valueHint: "FILE" },
-  insecure: { type: "boolean", description: "with --tls: do not check the certificate (anyone on the path can listen in) [CHAT_INSECURE]" },
-  "password-file": { type: "string", description: "file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", valueHint: "FILE" },
+  address: { type: "positional", required: false, description: `the room's host, with :PORT or not (default localhost:${DEFAULT_PORT}) [CHAT_ADDRESS]`, valueHint: "HOST[:PORT]" },
+  port: { type: "positional", required: false, description: "the port, after the host as nc and telnet take it", valueHint: "PORT" },
+  name: option("room", "your name in the room (default: your login name) [CHAT_NAME]", "NAME", "n"),
+  "password-file": option("room", "file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", "FILE"),
+  raw: flag("output", "print the server's lines untouched [CHAT_RAW]"),
+  json: flag("output", "print one JSON event per line, for programs [CHAT_JSON]"),
+  timestamps: flag("output", "show the time of each line on a terminal [CHAT_TIMESTAMPS]"),
+  tls: flag("security", "connect over TLS, checking the server's certificate [CHAT_TLS]"),
+  ca: option("security", "with --tls: trust only this PEM CA certificate, for a private CA [CHAT_CA]", "FILE"),
+  insecure: flag("security", "with --tls: do not check the certificate (anyone on the path can listen in) [CHAT_INSECURE]"),
 } as const;
+
+export const examples: [string, string][] = [
+  ["chat connect", "the room on this machine, port 8000"],
+  ["chat connect chat.example.org 9000 -n ann", "a room elsewhere, as ann"],
+  ["chat connect [::1]:9000", "IPv6 goes in brackets"],
+  ["printf 'hello\\n' | chat connect", "say a line from a script, then leave"],
+  ["chat connect --tls chat.example.org", "over TLS"],
+];
 
 function loginName(): string | undefined {
   try {
@@ -57,11 +69,15 @@ export default defineCommand({
   args: connectArgs,
   async run({ args }) {
     const env = process.env;
-    const { host, port } = parseAddress(pick(args, env, "address"));
+    const address = pick(args, env, "address");
+    const { host, port } = typeof args.port === "string" ? parseHostAndPort(address, args.port) : parseAddress(address);
     const raw = pickBoolean(args, env, "raw");
     const json = pickBoolean(args, env, "json");
     if (raw && json) throw usageError("--raw and --json cannot be used together");
     const mode: ClientMode = raw ? "raw" : json ? "json" : "plain";
+    const name = pick(args, env, "name");
+    const badName = name === undefined ? undefined : nameProblem(name);
+    if (badName) throw usageError(`bad --name "${name}": ${badName}`); // before connecting: the room never sees it
     const tls = await trust(args, env);
     const password = await readSecret(pick(args, env, "password-file"), "--password-file", env.CHAT_PASSWORD);
     const common = {
@@ -69,7 +85,7 @@ export default defineCommand({
       password,
       host,
       port,
-      name: pick(args, env, "name") ?? loginName(),
+      name: name ?? loginName(),
       warn,
     };
     // A person at a terminal gets the prompt; anything else gets lines.

@@ -9,10 +9,10 @@ import { serveMetrics } from "../core/server/monitor.ts";
 import { Moderation } from "../core/chat/moderation.ts";
 import {
   DEFAULT_PORT,
-  parseAddress,
   parseChoice,
   parseCount,
   parseDuration,
+  parseEndpoint,
   parsePort,
   parseRanges,
   parseRate,
@@ -22,38 +22,47 @@ import {
   pickBoolean,
   type Env,
 } from "../core/options.ts";
+import { parseIp } from "../core/wire/cidr.ts";
 import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
 import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
+import { flag, option } from "./usage.ts";
 
-const option = (description: string, valueHint: string) => ({ type: "string", description, valueHint }) as const;
-
+// Each option names its group in the help; new ones join a group, or add one to GROUPS in usage.ts.
 const serveArgs = {
-  host: option("address to listen on (default 0.0.0.0) [CHAT_HOST]", "HOST"),
-  port: option(`port to listen on, 0 for any free port (default ${DEFAULT_PORT}) [CHAT_PORT]`, "PORT"),
-  lang: option("language of the room's words: en or zh (default en) [CHAT_LANG]", "LANG"),
-  anonymous: { type: "boolean", description: "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]" },
-  history: option(`chat lines replayed to a newcomer, 0 = off (default ${DEFAULT_HISTORY}) [CHAT_HISTORY]`, "N"),
-  motd: option("file whose lines every newcomer sees after the welcome [CHAT_MOTD]", "FILE"),
-  "max-line": option("longest line in bytes; longer ones are dropped (default 4096) [CHAT_MAX_LINE]", "BYTES"),
-  "max-queue": option("bytes queued for a client that does not read before it is dropped (default 1MiB) [CHAT_MAX_QUEUE]", "BYTES"),
-  rate: option("lines a second per client, 0 = no flood control (default 5) [CHAT_RATE]", "N"),
-  burst: option("lines a client may send at once (default 50) [CHAT_BURST]", "N"),
-  "max-clients": option("clients in all, 0 = no limit (default 10000) [CHAT_MAX_CLIENTS]", "N"),
-  "max-per-ip": option("clients from one IP address, 0 = no limit (default 16) [CHAT_MAX_PER_IP]", "N"),
-  idle: option("drop clients silent this long, e.g. 5m; 0 = never (default off) [CHAT_IDLE]", "DURATION"),
-  "tls-cert": option("PEM certificate (chain) to serve TLS with; needs --tls-key [CHAT_TLS_CERT]", "FILE"),
-  "tls-key": option("PEM private key of --tls-cert [CHAT_TLS_KEY]", "FILE"),
-  "password-file": option("file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", "FILE"),
-  "op-password-file": option("file holding the password for /op (or set CHAT_OP_PASSWORD) [CHAT_OP_PASSWORD_FILE]", "FILE"),
-  allow: option("let in only these addresses, e.g. 10.0.0.0/8; repeatable [CHAT_ALLOW, comma-separated]", "CIDR"),
-  deny: option("keep these addresses out, before --allow; repeatable [CHAT_DENY, comma-separated]", "CIDR"),
-  state: option("file where bans are kept across restarts [CHAT_STATE]", "FILE"),
-  metrics: option("serve GET /metrics and /healthz over HTTP here, e.g. 127.0.0.1:9100 (default off) [CHAT_METRICS]", "HOST:PORT"),
-  "login-timeout": option("time for the TLS handshake and the password (default 30s) [CHAT_LOGIN_TIMEOUT]", "DURATION"),
+  host: option("network", "address to listen on (default 0.0.0.0) [CHAT_HOST]", "HOST", "H"),
+  port: option("network", `port to listen on, 0 for any free port (default ${DEFAULT_PORT}) [CHAT_PORT]`, "PORT", "p"),
+  metrics: option("network", "serve GET /metrics and /healthz over HTTP here, e.g. 127.0.0.1:9100 or :9100 (default off) [CHAT_METRICS]", "HOST:PORT"),
+  lang: option("room", "language of the room's words: en or zh (default en) [CHAT_LANG]", "LANG"),
+  anonymous: flag("room", "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]"),
+  history: option("room", `chat lines replayed to a newcomer, 0 = off (default ${DEFAULT_HISTORY}) [CHAT_HISTORY]`, "N"),
+  motd: option("room", "file whose lines every newcomer sees after the welcome [CHAT_MOTD]", "FILE"),
+  "max-line": option("limits", "longest line in bytes; longer ones are dropped (default 4096) [CHAT_MAX_LINE]", "BYTES"),
+  "max-queue": option("limits", "bytes queued for a client that does not read before it is dropped (default 1MiB) [CHAT_MAX_QUEUE]", "BYTES"),
+  rate: option("limits", "lines a second per client, 0 = no flood control (default 5) [CHAT_RATE]", "N"),
+  burst: option("limits", "lines a client may send at once (default 50) [CHAT_BURST]", "N"),
+  "max-clients": option("limits", "clients in all, 0 = no limit (default 10000) [CHAT_MAX_CLIENTS]", "N"),
+  "max-per-ip": option("limits", "clients from one IP address, 0 = no limit (default 16) [CHAT_MAX_PER_IP]", "N"),
+  idle: option("limits", "drop clients silent this long, e.g. 5m; 0 = never (default off) [CHAT_IDLE]", "DURATION"),
+  "login-timeout": option("limits", "time for the TLS handshake and the password (default 30s) [CHAT_LOGIN_TIMEOUT]", "DURATION"),
+  "tls-cert": option("security", "PEM certificate (chain) to serve TLS with; needs --tls-key [CHAT_TLS_CERT]", "FILE"),
+  "tls-key": option("security", "PEM private key of --tls-cert [CHAT_TLS_KEY]", "FILE"),
+  "password-file": option("security", "file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", "FILE"),
+  "op-password-file": option("security", "file holding the password for /op (or set CHAT_OP_PASSWORD) [CHAT_OP_PASSWORD_FILE]", "FILE"),
+  allow: option("security", "let in only these addresses, e.g. 10.0.0.0/8; repeatable [CHAT_ALLOW, comma-separated]", "CIDR"),
+  deny: option("security", "keep these addresses out, before --allow; repeatable [CHAT_DENY, comma-separated]", "CIDR"),
+  state: option("security", "file where bans are kept across restarts [CHAT_STATE]", "FILE"),
   ...sharedArgs,
 } as const;
+
+export const examples: [string, string][] = [
+  ["chat serve", "a room on port 8000, on every address"],
+  ["chat serve -H 127.0.0.1 -p 9000", "on this machine only, port 9000"],
+  ["chat serve --motd motd.txt --idle 30m", "a greeting; drop the silent after 30 min"],
+  ["chat serve --tls-cert c.pem --tls-key k.pem", "TLS: join with chat connect --tls"],
+  ["CHAT_PASSWORD=s3cret chat serve", "a room with a password"],
+];
 
 /** Flags, then CHAT_* variables, then defaults. */
 function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptions, "motd"> & { motdFile?: string } {
@@ -98,8 +107,12 @@ async function securityOptions(args: Record<string, unknown>, rawArgs: string[],
     password: password === undefined ? undefined : new Secret(password),
     moderation: new Moderation({ bans, ...(opPassword === undefined ? {} : { opSecret: new Secret(opPassword) }) }),
     tls: await readTls(get("tls-cert"), get("tls-key")),
-    metrics: get("metrics"),
+    metrics: optional(get("metrics"), (text) => parseEndpoint(text, "--metrics", "127.0.0.1")),
   };
+}
+
+function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
+  return text === undefined ? undefined : parse(text);
 }
 
 /** The bans kept in the --state file, and how to keep them there; the file is written at once, so an unwritable path stops the start. */
@@ -107,18 +120,14 @@ function openState(file: string | undefined, log: Log): [Ban[], (bans: readonly 
   if (!file) return [[], () => {}];
   const bans = loadBans(file);
   const save = (list: readonly Ban[]) => saveBans(file, list);
-  try {
-    save(bans);
-  } catch (error) {
-    throw new ChatError(`cannot write the --state file ${file}: ${(error as Error).message}`);
-  }
+  save(bans);
   return [
     bans,
     (list) => {
       try {
         save(list);
       } catch (error) {
-        log.warn(`cannot write the --state file ${file}: ${(error as Error).message}; the bans hold until the server stops`);
+        log.warn(`${(error as Error).message}; the bans hold until the server stops`);
       }
     },
   ];
@@ -130,10 +139,21 @@ async function readTls(certFile: string | undefined, keyFile: string | undefined
   return { cert: await readFlagFile(certFile, "--tls-cert"), key: await readFlagFile(keyFile, "--tls-key"), certFile, keyFile };
 }
 
+/** The motd's lines; blank lines at its end (an editor's final newline and more) would show as bare `* ` lines. */
 async function readMotd(file: string | undefined): Promise<string[]> {
   if (!file) return [];
-  const text = await readFlagFile(file, "--motd");
-  return text.split(/\r?\n/).filter((line, i, all) => line !== "" || i < all.length - 1);
+  const text = (await readFlagFile(file, "--motd")).replace(/\s+$/, "");
+  return text === "" ? [] : text.split(/\r?\n/).map((line) => line.trimEnd());
+}
+
+/** Bun's listen says only "Failed to listen at HOST" for a name it cannot resolve: a lookup first says why. */
+async function checkHost(host: string): Promise<void> {
+  if (parseIp(host)) return;
+  try {
+    await Bun.dns.lookup(host);
+  } catch {
+    throw new ChatError(`--host ${host}: host not found`);
+  }
 }
 
 export default defineCommand({
@@ -143,14 +163,17 @@ export default defineCommand({
     const log = createLog(args);
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
+    await checkHost(options.host);
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
     // Before listening: whoever reads "listening on" may signal at once.
     const signalled = new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
+    // Every port is taken before any is announced: a --metrics port in use stops the start before anyone can join.
+    const monitor = metrics === undefined ? undefined : serveMetrics(metrics, server);
     server.listen();
-    const monitor = metrics === undefined ? undefined : serveMetrics(parseAddress(metrics, "127.0.0.1"), server, log);
+    if (monitor) log.info(`metrics on ${monitor.url.href}metrics`);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
     await signalled;

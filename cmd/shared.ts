@@ -1,23 +1,16 @@
 // What the commands share: the server's logger with its --log-level and --log-format, and reading files and secrets named by flags.
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from "consola/core";
-import { usageError } from "../core/errors.ts";
+import { describeFileError, usageError } from "../core/errors.ts";
 import { parseChoice, pick } from "../core/options.ts";
+import { option } from "./usage.ts";
 
 const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
 type LogLevel = keyof typeof LOG_LEVELS;
 const LOG_FORMATS = ["human", "json"] as const;
 
 export const sharedArgs = {
-  "log-level": {
-    type: "string",
-    description: "silent, error, warn, info or debug (default info) [CHAT_LOG_LEVEL]",
-    valueHint: "LEVEL",
-  },
-  "log-format": {
-    type: "string",
-    description: "human or json: one JSON object per line (default human) [CHAT_LOG_FORMAT]",
-    valueHint: "FORMAT",
-  },
+  "log-level": option("logs", "silent, error, warn, info or debug (default info) [CHAT_LOG_LEVEL]", "LEVEL"),
+  "log-format": option("logs", "human or json: one JSON object per line (default human) [CHAT_LOG_FORMAT]", "FORMAT"),
 } as const;
 
 /** The words of a log call: strings as they are, errors by their stack. */
@@ -61,7 +54,7 @@ export async function readSecret(file: string | undefined, flag: string, fromEnv
   let secret = fromEnv === "" ? undefined : fromEnv;
   if (file !== undefined) {
     secret = (await readFlagFile(file, flag)).replace(/\r?\n$/, "");
-    if (secret === "") throw usageError(`the ${flag} file ${file} is empty`);
+    if (secret === "") throw usageError(`${flag} ${file} is empty`);
   }
   return secret;
 }
@@ -70,7 +63,7 @@ export async function readSecret(file: string | undefined, flag: string, fromEnv
 export async function readFlagFile(file: string, flag: string): Promise<string> {
   try {
     return await Bun.file(file).text();
-  } catch {
-    throw usageError(`cannot read ${flag} file ${file}`);
+  } catch (error) {
+    throw usageError(`cannot read ${flag} ${file}: ${describeFileError(error, file)}`);
   }
 }

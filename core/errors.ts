@@ -53,6 +53,35 @@ export function describeSocketError(error: unknown, what: { host: string; port: 
   }
 }
 
+/** Why a file named by a flag could not be read or written, in the words `ls` and `cat` use; never the internals of how. */
+export function describeFileError(error: unknown, path: string): string {
+  switch (errorCode(error)) {
+    case "ENOENT":
+      return directoryExists(path) ? "no such file" : "no such directory";
+    case "ENOTDIR":
+      return "no such directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOSPC":
+      return "no space left on the device";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Whether the directory a path names a file in exists. node:fs is loaded here only, on a failure: a server has no use for it. */
+function directoryExists(path: string): boolean {
+  const slash = path.lastIndexOf("/");
+  const directory = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  const fs = require("node:fs") as typeof import("node:fs");
+  return fs.existsSync(directory) && fs.statSync(directory).isDirectory();
+}
+
 /** IPv6 literals need brackets next to a port. */
 export function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;

@@ -1,5 +1,5 @@
 // Turns what the user typed (flags, CHAT_* variables) into checked values; the flag wins over the variable.
-import { parseCidr, type Cidr } from "./wire/cidr.ts";
+import { parseCidr, parseIp, type Cidr } from "./wire/cidr.ts";
 import { usageError } from "./errors.ts";
 import { toMilliseconds } from "./wire/duration.ts";
 
@@ -10,8 +10,8 @@ export interface Address {
   port: number;
 }
 
-/** `host:port`, `host`, `[::1]:8000`, `[::1]`, `::1`, `:8000` or nothing (localhost). */
-export function parseAddress(text: string | undefined, defaultHost = "localhost"): Address {
+/** `host:port`, `host`, `[::1]:8000`, `[::1]`, `::1`, `:8000` or nothing (localhost); `what` names it in errors (`--metrics`). */
+export function parseAddress(text: string | undefined, defaultHost = "localhost", what = "address"): Address {
   const input = (text ?? "").trim();
   if (input === "") return { host: defaultHost, port: DEFAULT_PORT };
   let host: string;
@@ -20,18 +20,42 @@ export function parseAddress(text: string | undefined, defaultHost = "localhost"
   if (bracketed) {
     host = bracketed[1]!;
     port = bracketed[2];
-    if (!host.includes(":")) throw usageError(`bad address "${text}": brackets are only for IPv6`);
+    if (!host.includes(":")) throw usageError(`bad ${what} "${text}": brackets are only for IPv6`);
+    if (!parseIp(host)) throw usageError(`bad ${what} "${text}": ${host} is not an IPv6 address`);
   } else if (input.indexOf(":") !== input.lastIndexOf(":")) {
-    host = input; // a bare IPv6 address such as ::1 has no port
+    // A bare IPv6 address such as ::1 has no port; anything else with two colons is a host and port run together.
+    if (!parseIp(input)) throw usageError(`bad ${what} "${text}": put an IPv6 address in brackets, as in [::1]:8000`);
+    host = input;
   } else {
     const colon = input.indexOf(":");
     host = colon < 0 ? input : input.slice(0, colon);
     port = colon < 0 ? undefined : input.slice(colon + 1);
   }
   if (host === "") host = defaultHost;
-  const valid = host.includes(":") ? /^[0-9a-f:.]+(%[\w.-]+)?$/i.test(host) : /^[\p{L}\p{N}._-]+$/u.test(host);
-  if (!valid) throw usageError(`bad address "${text}": expected HOST[:PORT]`);
-  return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `address "${text}"`) };
+  if (!host.includes(":") && !/^[\p{L}\p{N}._-]+$/u.test(host)) throw usageError(`bad ${what} "${text}": expected HOST[:PORT]`);
+  return { host, port: port === undefined ? DEFAULT_PORT : parsePort(port, `${what} "${text}"`) };
+}
+
+/**
+ * Where a flag listens beside the chat (`--metrics`): `HOST:PORT`, `:PORT`, or a bare `PORT` as nc and most
+ * exporters take it. A host alone is refused: the default port is the chat's own.
+ */
+export function parseEndpoint(text: string, flag: string, defaultHost: string): Address {
+  const input = text.trim();
+  if (/^\d+$/.test(input)) return { host: defaultHost, port: parsePort(input, `${flag} "${text}"`) };
+  if (!hasPort(input)) throw usageError(`bad ${flag} "${text}": use HOST:PORT or :PORT`);
+  return parseAddress(input, defaultHost, flag);
+}
+
+/** `HOST PORT`, as nc and telnet take them; a HOST that carries its own port too is refused. */
+export function parseHostAndPort(host: string | undefined, port: string): Address {
+  if (host !== undefined && hasPort(host.trim())) throw usageError(`the port is given twice: "${host}" and "${port}"`);
+  return { host: parseAddress(host).host, port: parsePort(port, `port "${port}"`) };
+}
+
+/** Whether an address names its port: `h:80`, `:80`, `[::1]:80`; a bare IPv6 address's colons do not count. */
+function hasPort(text: string): boolean {
+  return text.startsWith("[") ? /^\[[^\]]*\]:/.test(text) : text.split(":").length === 2;
 }
 
 export function parsePort(text: string, what = "--port"): number {

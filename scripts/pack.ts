@@ -8,6 +8,21 @@ import { readZip, writeZip } from "./zip.ts";
 /** Shipped beside the binary, from the top of the repository. */
 export const DOCS = ["README.md", "LICENSE"] as const;
 
+/** How the source README writes the GitHub repository it comes from, which a release fills in. */
+export const REPOSITORY_PLACEHOLDER = "OWNER/chat";
+
+/**
+ * A document as an archive ships it: the README's `OWNER/chat` becomes the repository the release is made
+ * from (`alice/chat`), so that its install line works as printed. Without a repository, as it is.
+ */
+export async function shippedDoc(root: string, doc: string, repository?: string): Promise<Uint8Array> {
+  const file = Bun.file(join(root, doc));
+  if (!(await file.exists())) throw new Error(`${doc} is missing from ${root}: every archive ships it`);
+  if (doc !== "README.md" || repository === undefined) return await file.bytes();
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new Error(`the repository should be OWNER/NAME, not "${repository}"`);
+  return new TextEncoder().encode((await file.text()).replaceAll(REPOSITORY_PLACEHOLDER, repository));
+}
+
 export interface Packed {
   name: string;
   path: string;
@@ -21,6 +36,8 @@ export interface PackOptions {
   platform: Platform;
   /** Where README.md and LICENSE are. */
   root: string;
+  /** The GitHub repository (`OWNER/NAME`) the README's install line is to name. */
+  repository?: string;
   outDir: string;
   /** Seconds since the epoch, stamped on every entry. */
   mtime: number;
@@ -35,11 +52,7 @@ export async function releaseEntries(options: Omit<PackOptions, "outDir" | "mtim
     { path: `${stem}/`, bytes: new Uint8Array(0), mode: 0o755 },
     { path: `${stem}/${options.platform.binary}`, bytes: options.binary, mode: 0o755 },
   ];
-  for (const doc of DOCS) {
-    const file = Bun.file(join(options.root, doc));
-    if (!(await file.exists())) throw new Error(`${doc} is missing from ${options.root}: every archive ships it`);
-    entries.push({ path: `${stem}/${doc}`, bytes: await file.bytes(), mode: 0o644 });
-  }
+  for (const doc of DOCS) entries.push({ path: `${stem}/${doc}`, bytes: await shippedDoc(options.root, doc, options.repository), mode: 0o644 });
   return entries;
 }
 

@@ -10,7 +10,7 @@ import { parseSums, sha256 } from "./checksums.ts";
 import { checkCodeSignature } from "./codesign.ts";
 import { ensureArm64Emulator, writeEmulatedCommand } from "./emulator.ts";
 import { executableMismatch } from "./executable.ts";
-import { DOCS, mib, unpack } from "./pack.ts";
+import { DOCS, mib, shippedDoc, unpack } from "./pack.ts";
 import { PLATFORMS, archiveName, hostPlatform, platformNamed, releaseStem, type Platform } from "./platforms.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     dir: { type: "string", default: "dist/release" },
     /** The git tag being released (v1.2.3): it must name package.json's version. */
     tag: { type: "string" },
+    /** The repository the release was made for (as npm run release took it): the shipped README names it. */
+    repository: { type: "string", default: process.env.GITHUB_REPOSITORY || undefined },
   },
 });
 
@@ -95,7 +97,8 @@ for (const [name, platform] of expected) {
     if (paths.join() !== want.join()) fail(`it holds ${paths.join(", ")}; expected ${want.join(", ")}`);
     for (const doc of DOCS) {
       const shipped = entries.find((e) => e.path === `${stem}/${doc}`)!;
-      if (sha256(shipped.bytes) !== sha256(await Bun.file(join(ROOT, doc)).bytes())) fail(`its ${doc} is not the repository's`);
+      if (sha256(shipped.bytes) !== sha256(await shippedDoc(ROOT, doc, values.repository)))
+        fail(`its ${doc} is not the repository's${values.repository ? ` with ${values.repository} filled in` : ""}`);
     }
     const binary = entries.find((e) => e.path === `${stem}/${platform.binary}`)!;
     if (binary.mode !== 0o755) fail(`${platform.binary} has mode ${binary.mode.toString(8)}, not 755`);

@@ -14,6 +14,8 @@ const { values } = parseArgs({
     out: { type: "string", default: "dist/release" },
     /** e.g. --only linux-x64,windows-x64 for a quicker local run; a release builds all. */
     only: { type: "string" },
+    /** OWNER/NAME, written into the README each archive ships; GitHub Actions sets GITHUB_REPOSITORY. */
+    repository: { type: "string", default: process.env.GITHUB_REPOSITORY || undefined },
   },
 });
 
@@ -52,6 +54,7 @@ async function compile(platform: Platform): Promise<Uint8Array> {
   return signAdHoc(binary);
 }
 
+if (!values.repository) console.log("no --repository (nor GITHUB_REPOSITORY): the README in the archives keeps OWNER/chat");
 await rm(outDir, { recursive: true, force: true });
 await mkdir(buildDir, { recursive: true });
 const mtime = sourceDate();
@@ -60,7 +63,7 @@ try {
   for (const platform of platforms) {
     const started = performance.now();
     const binary = await compile(platform);
-    const archive = await pack({ binary, version: pkg.version, platform, root: ROOT, outDir, mtime, level: 9 });
+    const archive = await pack({ binary, version: pkg.version, platform, root: ROOT, repository: values.repository, outDir, mtime, level: 9 });
     packed.push(archive);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`${archive.name.padEnd(36)} ${mib(archive.size).padStart(10)}  (binary ${mib(binary.length)}, ${seconds} s)`);

@@ -77,7 +77,7 @@ const running = () => Date.now() < deadline;
 /**
  * Each kind of attacker is a loop: one connection at a time, until the deadline, at most one every CYCLE_MS. Without
  * that, 30 loops of connect-and-vanish alone are a connection flood that saturates any one process: that is a job for
- * a firewall's rate limit, in front of the server (see docs/README-security.md).
+ * a firewall's rate limit, in front of the server (see docs/security.md).
  */
 const CYCLE_MS = 100;
 const kinds: Record<string, [count: number, run: () => Promise<void>]> = {

@@ -5,7 +5,7 @@ import { LocalBus } from "../bus/local.ts";
 import { ownerOf, type Shared, type Who } from "../bus/shared.ts";
 import { formatCidr } from "../wire/cidr.ts";
 import type { Input } from "../wire/commands.ts";
-import type { Event, Reason } from "../wire/events.ts";
+import type { Event, Limits, Reason } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
 import { encodeWelcome, NOTICE, renderPlain, type Words } from "../wire/messages.ts";
@@ -34,6 +34,8 @@ export interface HubOptions {
   audience?: () => Audience;
   /** How shared changes reach every server; by default this process alone. */
   bus?: Bus;
+  /** Told to JSON clients in their welcome, so that `chat connect` keeps within them. */
+  limits?: Limits;
 }
 
 /** Someone in the chat, on this server or another: built only by applying delivered changes. */
@@ -111,6 +113,7 @@ export class Hub {
   readonly #anonymous: boolean;
   readonly #historyLength: number;
   readonly #motd: string[];
+  readonly #limits?: Limits;
   readonly #now: () => number;
   readonly #moderation: Moderation;
   readonly #chat: Chat;
@@ -121,6 +124,7 @@ export class Hub {
     this.#anonymous = options.anonymous ?? false;
     this.#historyLength = options.history ?? DEFAULT_HISTORY;
     this.#motd = options.motd ?? [];
+    this.#limits = options.limits;
     this.#now = options.now ?? Date.now;
     this.#moderation = options.moderation ?? new Moderation({ now: this.#now });
     this.#audience = options.audience ?? (() => new EachMember());
@@ -478,7 +482,7 @@ export class Hub {
       member.send(encodeWelcome(this.#words, person.name, room.roster.joinedNames, this.#motd));
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
-      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang }, local.json);
+      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, ...this.#limits }, local.json);
     }
     if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines() }, local.json);
   }

@@ -10,25 +10,40 @@ export type EditorAction =
 const NONE: EditorAction = { kind: "none" };
 const REDRAW: EditorAction = { kind: "redraw" };
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** What a person sees as one character (`👨‍👩‍👧`, `🇨🇳`, `é` written as e and an accent): the cursor never splits one. */
+export function clusters(text: string): string[] {
+  return Array.from(graphemes.segment(text), (s) => s.segment);
+}
+
 export class LineEditor {
-  /** Code points, so that the cursor never splits a character. */
+  /** Grapheme clusters, so that the cursor moves and deletes by what a person sees as one character. */
   #chars: string[] = [];
   #cursor = 0;
   #history: string[] = [];
   #browsing = -1;
+  /** The line being typed when ↑ went into the history: ↓ back out of it restores it. */
+  #draft = "";
   #pending = ""; // an escape sequence cut between two reads
 
   get text(): string {
     return this.#chars.join("");
   }
 
-  /** Cursor position in code points. */
+  /** Cursor position in clusters. */
   get cursor(): number {
     return this.#cursor;
   }
 
   get chars(): readonly string[] {
     return this.#chars;
+  }
+
+  /** Puts a line back to be edited again (one the client would not send), the cursor at its end. */
+  restore(line: string): void {
+    this.#chars = clusters(line);
+    this.#cursor = this.#chars.length;
   }
 
   /** Feeds what the terminal sent; returns the actions in order. */
@@ -86,8 +101,9 @@ export class LineEditor {
         return [1, this.#insert("\t")];
     }
     if (c < 0x20) return [1, NONE]; // other control keys do nothing
-    const char = String.fromCodePoint(text.codePointAt(0)!);
-    return [char.length, this.#insert(char)];
+    // A run of text at once: a paste is one insertion, and a cluster typed in parts (a flag, a family) joins up.
+    const run = /^[^\x00-\x1f\x7f]+/.exec(text)![0];
+    return [run.length, this.#insert(run)];
   }
 
   #escape(text: string): [number, EditorAction] {
@@ -121,9 +137,14 @@ export class LineEditor {
     }
   }
 
-  #insert(char: string): EditorAction {
-    this.#chars.splice(this.#cursor, 0, char);
-    this.#cursor++;
+  #insert(text: string): EditorAction {
+    const before = this.#chars.slice(0, this.#cursor).join("") + text;
+    const line = clusters(before + this.#chars.slice(this.#cursor).join(""));
+    // The cursor goes after what was typed, or after the cluster it joined.
+    let at = 0;
+    for (let offset = 0; at < line.length && offset < before.length; at++) offset += line[at]!.length;
+    this.#chars = line;
+    this.#cursor = at;
     return REDRAW;
   }
 
@@ -132,6 +153,7 @@ export class LineEditor {
     this.#chars = [];
     this.#cursor = 0;
     this.#browsing = -1;
+    this.#draft = "";
     if (line.trim() !== "" && this.#history.at(-1) !== line) this.#history.push(line);
     if (this.#history.length > 500) this.#history.shift();
     return { kind: "submit", line };
@@ -169,10 +191,9 @@ export class LineEditor {
   #recall(step: number): EditorAction {
     const next = this.#browsing + step;
     if (next < -1 || next >= this.#history.length) return NONE;
+    if (this.#browsing === -1) this.#draft = this.text;
     this.#browsing = next;
-    const line = next === -1 ? "" : this.#history[this.#history.length - 1 - next]!;
-    this.#chars = [...line];
-    this.#cursor = this.#chars.length;
+    this.restore(next === -1 ? this.#draft : this.#history[this.#history.length - 1 - next]!);
     return REDRAW;
   }
 }
@@ -190,7 +211,19 @@ function collapse(actions: EditorAction[]): EditorAction[] {
 /** Columns a string takes on a terminal: wide (East Asian, emoji) characters take two. */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const char of text) width += charWidth(char.codePointAt(0)!);
+  for (const cluster of clusters(text)) width += clusterWidth(cluster);
+  return width;
+}
+
+/** A cluster takes the width of its widest code point; one joined into an emoji (ZWJ, VS16, a flag's pair) takes two. */
+export function clusterWidth(cluster: string): number {
+  let width = 0;
+  let points = 0;
+  for (const char of cluster) {
+    width = Math.max(width, charWidth(char.codePointAt(0)!));
+    points++;
+  }
+  if (points > 1 && /[\u200d\ufe0f\u{1f1e6}-\u{1f1ff}\u{1f3fb}-\u{1f3ff}]/u.test(cluster)) return 2;
   return width;
 }
 

@@ -8,6 +8,7 @@ import { renderPlain, wordsFor } from "../wire/messages.ts";
 import { PasswordPrompt } from "./prompt.ts";
 import { cleanText, nameProblem } from "../wire/sanitize.ts";
 import { Session, type Timed } from "./session.ts";
+import { Throttle } from "./throttle.ts";
 import type { TlsTrust } from "./tls.ts";
 
 export type ClientMode = "raw" | "plain" | "json";
@@ -43,46 +44,97 @@ export interface Room {
   serverClosed: Promise<Error | undefined>;
   /** Keeps piped input from running too far ahead of the room's echo. */
   pacer: Pacer;
+  /** Keeps what we send within the server's flood limit. */
+  throttle: Throttle;
+  /** What the server told us in JSON mode; undefined with --raw. */
+  session?: Session;
   /** Says we are done (FIN), waits a little for the server to close, then closes. */
   leave(): Promise<void>;
   /** What to tell the user when the server closed first: why it would not let us in, if it said. */
   lostReason(): string;
 }
 
+/** Where a room's lines go: bytes untouched (--raw), or events from JSON mode, and bytes untouched again from a server that is not chat. */
+export type Receive =
+  | { raw: true; onBytes(bytes: Uint8Array): void }
+  | {
+      raw: false;
+      onEvent(event: Timed, json: string, session: Session): void;
+      onChunkEnd?(): void;
+      /** The server does not speak chat's JSON mode: everything it sent, from its first byte on, and all it sends from now. */
+      onPlain(bytes: Uint8Array): void;
+    };
+
 /** How long to wait for the server to answer the name claim before sending input anyway. */
 const CLAIM_WAIT_MS = 3000;
+/** How long a server has to answer `/mode json` as chat does before its lines are printed as they come. */
+const PROBE_MS = 1500;
+/** Past this many bytes with no JSON welcome, the server is not chat, whatever the time. */
+const MAX_PROBE = 1 << 20;
 /** How long to wait for the server to close after we said we are done. */
 const GOODBYE_MS = 2000;
 const SLASH = 0x2f;
+const LF = 0x0a;
 
 /**
  * Connects, switches to JSON mode and claims the name; resolves once the name is settled.
- * With `raw`, bytes go to onBytes untouched and the name is simply sent as /nick.
+ * With `raw`, bytes go to onBytes untouched and the name is simply sent as /nick. A server that
+ * does not answer `/mode json` as chat does gets its bytes passed to onPlain, none left out.
  */
-export async function joinRoom(
-  options: RoomOptions,
-  receive:
-    | { raw: true; onBytes(bytes: Uint8Array): void }
-    | { raw: false; onEvent(event: Timed, json: string, session: Session): void; onChunkEnd?(): void },
-): Promise<Room> {
+export async function joinRoom(options: RoomOptions, receive: Receive): Promise<Room> {
   let closed!: (error?: Error) => void;
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
   let link: Link | undefined;
   const send = (line: string) => link?.write(encodeLine(line));
+  const throttle = new Throttle();
   const session = receive.raw
     ? undefined
-    : new Session(usableName(options), send, {
-        event: (event, json) => receive.onEvent(event, json, session!),
-        notice: options.warn,
-      });
+    : new Session(
+        usableName(options),
+        (line) => {
+          throttle.take(1);
+          return send(line);
+        },
+        {
+          event: (event, json) => receive.onEvent(event, json, session!),
+          notice: options.warn,
+        },
+      );
   const reader = new TextLineReader(1 << 24);
   const pacer = new Pacer();
+  // Until the JSON welcome comes, the server's bytes are kept: from chat they are its plain welcome, said again in JSON;
+  // from any other server they are its first lines, printed untouched once it is clear that no JSON is coming.
+  let probe: Uint8Array[] | undefined = receive.raw ? undefined : [];
+  let probed = 0;
+  let probeTimer: Timer | undefined;
+  let plain = false;
+  let fellBack!: () => void;
+  const fallenBack = new Promise<void>((resolve) => (fellBack = resolve));
+  const fallBack = () => {
+    if (!probe || receive.raw) return;
+    clearTimeout(probeTimer);
+    const kept = probe;
+    probe = undefined;
+    plain = true;
+    for (const bytes of kept) receive.onPlain(bytes);
+    fellBack();
+  };
   const deliver = (bytes: Uint8Array) => {
-    if (receive.raw) {
+    if (receive.raw || plain) {
       pacer.back(countLines(bytes));
-      return receive.onBytes(bytes);
+      return receive.raw ? receive.onBytes(bytes) : receive.onPlain(bytes);
+    }
+    if (probe) {
+      probe.push(bytes);
+      probed += bytes.length;
     }
     pacer.back(reader.push(bytes, (line) => session!.line(line)));
+    if (probe && session!.joined) {
+      probe = undefined;
+      clearTimeout(probeTimer);
+      const limits = session!.limits;
+      if (limits) throttle.setLimits(limits.rate, limits.burst);
+    } else if (probed > MAX_PROBE) fallBack();
     receive.onChunkEnd?.();
   };
   // The password goes out only when asked for, so it never lands in a room that has none.
@@ -107,13 +159,18 @@ export async function joinRoom(
         else refused = refusal(outcome.kind, options);
         promptDone();
       },
-      closed: (error) => closed(error),
+      closed: (error) => {
+        // chat turning us away says one `* ` line and closes: that is said on stderr. Anything else a server said is shown.
+        if (probe && !(session!.turnedAway !== undefined && probe.reduce((n, bytes) => n + countLines(bytes), 0) <= 1)) fallBack();
+        closed(error);
+      },
     },
     options.tls,
   );
 
   if (prompt) {
-    await Promise.race([prompted, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
+    // A server that asks for a password asks at once; one that is not chat may say nothing until spoken to.
+    await Promise.race([prompted, serverClosed, Bun.sleep(options.password === undefined ? PROBE_MS : CLAIM_WAIT_MS)]);
     if (refused) {
       link.close();
       throw new ChatError(refused);
@@ -122,7 +179,8 @@ export async function joinRoom(
 
   if (session) {
     session.start();
-    await Promise.race([session.settled, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
+    probeTimer = setTimeout(fallBack, PROBE_MS);
+    await Promise.race([session.settled, serverClosed, fallenBack, Bun.sleep(CLAIM_WAIT_MS)]);
   } else if (options.name) {
     await send(`/nick ${options.name}`);
   }
@@ -130,6 +188,8 @@ export async function joinRoom(
     link,
     serverClosed,
     pacer,
+    throttle,
+    session,
     async leave() {
       link.finish(); // the server says goodbye to the room for us and closes
       await Promise.race([serverClosed, Bun.sleep(GOODBYE_MS)]);
@@ -139,12 +199,12 @@ export async function joinRoom(
   };
 }
 
-/** Runs until input ends (0), the user quits (0) or the connection is lost (1). */
+/** Runs until input ends (0), the user quits (0) or the connection is lost (1); 1 too if the server dropped lines as too fast. */
 export async function runPipe(options: ClientOptions): Promise<number> {
   const { output, mode } = options;
   // What a chunk from the server prints, written at once: one write per chunk, not per line.
   let printed: string[] = [];
-  const { link, serverClosed, pacer, leave, lostReason } = await joinRoom(
+  const { link, serverClosed, pacer, throttle, session, leave, lostReason } = await joinRoom(
     options,
     mode === "raw"
       ? { raw: true, onBytes: (bytes) => output.write(bytes) }
@@ -158,25 +218,36 @@ export async function runPipe(options: ClientOptions): Promise<number> {
             output.write(printed.length === 1 ? printed[0]! : printed.join(""));
             printed = [];
           },
+          onPlain: (bytes) => output.write(bytes),
         },
   );
 
-  // Input goes out as it comes, no further ahead of the room's echo than the pacer allows; only /quit is looked for,
-  // in lines cut as the server cuts them.
+  // Input goes out as it comes, no faster than the server's flood limit and no further ahead of the room's echo than
+  // the pacer allows; only /quit is looked for, in lines cut as the server cuts them.
   const pump = (async () => {
     const lines = new LineReader();
     let quit = false;
+    let midLine = false;
     const watch = (line: Uint8Array) => {
       if (quitsBytes(line)) quit = true;
     };
     for await (const chunk of options.input) {
       for (const piece of pieces(chunk)) {
-        await pacer.room();
-        if (!(await link.write(piece))) return "lost";
-        pacer.sent(piece);
+        for (let rest = piece; rest.length > 0; ) {
+          const part = await throttle.cut(rest, midLine);
+          await pacer.room();
+          if (!(await link.write(part))) return "lost";
+          pacer.sent(part);
+          midLine = part[part.length - 1] !== LF;
+          rest = rest.subarray(part.length);
+        }
       }
       lines.push(chunk, watch, () => {}); // an overlong line is dropped by the server too
       if (quit) return "quit";
+    }
+    if (midLine) {
+      await throttle.ready(); // the server counts an unfinished last line when we finish
+      throttle.take(1);
     }
     return "ended";
   })();
@@ -188,6 +259,10 @@ export async function runPipe(options: ClientOptions): Promise<number> {
   }
   await leave();
   await output.flush();
+  if (session?.slowedDown) {
+    options.warn("the server dropped lines sent too fast (* slow down)");
+    return 1;
+  }
   return 0;
 }
 

@@ -29,17 +29,18 @@ export function paintName(who: string, look: Look): string {
   return look.color ? `\x1b[${who === look.self ? "1;" : ""}${colorOf(who)}m${who}${RESET}` : who;
 }
 
-function clock(ts: number, seconds: boolean): string {
+/** `[14:02]`, local time: live lines (with --timestamps) and history lines alike, so the two read as one transcript. */
+function clock(ts: number): string {
   const d = new Date(ts);
   const two = (n: number) => String(n).padStart(2, "0");
-  return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ""}`;
+  return `[${two(d.getHours())}:${two(d.getMinutes())}]`;
 }
 
 export function formatEvent(event: Timed, look: Look): string[] {
   const paint = (code: string | number, text: string) => (look.color ? `\x1b[${code}m${text}${RESET}` : text);
   const name = (who: string) => paintName(who, look);
   const dim = (text: string) => paint(2, text);
-  const stamp = look.timestamps ? `${dim(`[${clock(event.ts, true)}]`)} ` : "";
+  const stamp = look.timestamps ? `${dim(clock(event.ts))} ` : "";
   switch (event.type) {
     case "message": {
       const own = event.from === look.self;
@@ -51,7 +52,7 @@ export function formatEvent(event: Timed, look: Look): string[] {
       return [`${stamp}${paint(35, "*")} ${name(event.from)} -> ${name(event.to)}: ${event.text}`];
     case "history":
       return event.lines.map((said) => {
-        const when = dim(`[${clock(said.ts, false)}]`);
+        const when = dim(clock(said.ts));
         return said.type === "me" ? `${when} * ${name(said.from)} ${said.text}` : `${when} ${name(said.from)}: ${said.text}`;
       });
     case "welcome": {

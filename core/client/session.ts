@@ -1,5 +1,5 @@
 // What a client knows of the room in JSON mode: its own name, the events as they come, and claiming the name it asked for.
-import type { Event } from "../wire/events.ts";
+import type { Event, Limits } from "../wire/events.ts";
 import { MAX_NAME } from "../wire/sanitize.ts";
 
 export type Timed = Event & { ts: number };
@@ -19,6 +19,10 @@ export class Session {
   name?: string;
   /** The language of the server's words, from its welcome. */
   lang: "en" | "zh" = "en";
+  /** What the server allows, from its welcome; undefined from a server that does not say. */
+  limits?: Limits;
+  /** The server dropped a line of ours as too fast (`* slow down`). */
+  slowedDown = false;
   /** Resolves once the name asked for is settled, taken, or refused. */
   readonly settled: Promise<void>;
   readonly #handlers: SessionHandlers;
@@ -51,23 +55,28 @@ export class Session {
     return this.name === undefined ? this.#turnedAway : undefined;
   }
 
-  /** A line from the server. Lines before the first JSON one are the plain welcome, already repeated in JSON, or a refusal. */
+  /** Whether the server answered `/mode json` with its JSON welcome, as chat does. */
+  get joined(): boolean {
+    return this.name !== undefined;
+  }
+
+  /**
+   * A line from the server. Lines before the JSON welcome are chat's plain welcome, repeated in
+   * JSON, a refusal, or the lines of a server that is not chat: the caller keeps those.
+   */
   line(text: string): void {
-    if (text.charCodeAt(0) !== 0x7b /* { */) {
+    const event = text.charCodeAt(0) === 0x7b /* { */ ? parseEvent(text) : undefined;
+    if (!event || (!this.joined && event.type !== "welcome")) {
       if (!this.#heardPlain && text.startsWith("* ")) this.#turnedAway = text.slice(2);
       this.#heardPlain = true;
-      return;
-    }
-    let event: Timed;
-    try {
-      event = JSON.parse(text) as Timed;
-    } catch {
       return;
     }
     switch (event.type) {
       case "welcome":
         this.name = event.name;
         this.lang = event.lang ?? "en";
+        if (event.rate !== undefined && event.burst !== undefined && event.maxLine !== undefined)
+          this.limits = { rate: event.rate, burst: event.burst, maxLine: event.maxLine };
         if (!this.#wanted || this.#wanted === event.name) this.#settle();
         break;
       case "nick":
@@ -77,6 +86,7 @@ export class Session {
         break;
       case "notice":
         if (this.#trying !== undefined && event.name === this.#trying && this.#claimReply(event.code)) return;
+        if (event.code === "slow_down") this.slowedDown = true;
         break;
     }
     this.#handlers.event(event, text);
@@ -111,6 +121,15 @@ export class Session {
       this.#handlers.notice(`the name ${this.#wanted} is taken; you are ${this.#trying}`);
     this.#trying = undefined;
     this.#settle();
+  }
+}
+
+function parseEvent(text: string): Timed | undefined {
+  try {
+    const event = JSON.parse(text) as Timed;
+    return typeof event === "object" && event !== null && typeof event.type === "string" ? event : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,7 +1,9 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
 import { joinRoom, saysQuit, type RoomOptions } from "./pipe.ts";
-import { charWidth, displayWidth, LineEditor } from "./editor.ts";
-import { encodeLine } from "../wire/framing.ts";
+import { clusterWidth, displayWidth, LineEditor } from "./editor.ts";
+import { parseInput } from "../wire/commands.ts";
+import { encodeLine, TextLineReader } from "../wire/framing.ts";
+import { cleanText, isBlank } from "../wire/sanitize.ts";
 import { wordsFor } from "../wire/messages.ts";
 import { formatEvent, paintName, type Look } from "./render.ts";
 
@@ -13,6 +15,9 @@ export interface TerminalOptions extends RoomOptions {
 }
 
 const CLEAR_LINE = "\r\x1b[2K";
+/** Shown at the edge of the input line where text is scrolled out of sight, as readline does. */
+const HIDDEN_LEFT = "<";
+const HIDDEN_RIGHT = ">";
 
 /** The prompt line and everything printed above it. */
 class Screen {
@@ -20,6 +25,12 @@ class Screen {
   readonly #editor: LineEditor;
   readonly #look: Look;
   #active = true;
+  /** Lines typed and not yet sent (the flood limit): shown in the prompt. */
+  waiting = 0;
+  /** The room we are in, once the server says. */
+  room?: string;
+  /** The cursor's column as last drawn: after a resize rewraps the prompt row, how many rows up it now starts. */
+  #cursorColumn = 0;
 
   constructor(out: NodeJS.WriteStream, editor: LineEditor, look: Look) {
     this.#out = out;
@@ -38,6 +49,16 @@ class Screen {
     if (this.#active) this.#out.write(CLEAR_LINE + this.#promptLine());
   }
 
+  /**
+   * The terminal changed size. Terminals that rewrap (tmux, VTE, kitty…) turn a prompt row wider
+   * than the new width into several, the cursor on the last: clear from the first of them down.
+   */
+  resized(): void {
+    if (!this.#active) return;
+    const up = Math.floor(this.#cursorColumn / this.#columns());
+    this.#out.write(`\r${up > 0 ? `\x1b[${up}A` : ""}\x1b[J${this.#promptLine()}`);
+  }
+
   /** No more prompt: we are leaving. */
   close(): void {
     if (!this.#active) return;
@@ -45,30 +66,48 @@ class Screen {
     this.#out.write(CLEAR_LINE);
   }
 
-  #promptLine(): string {
-    const name = this.#look.self ?? "";
-    const prompt = `${name && paintName(name, this.#look)}> `;
-    const room = Math.max(10, (this.#out.columns || 80) - displayWidth(name) - 3);
-    // Show the part of the line around the cursor that fits on one row.
-    const chars = this.#editor.chars.map((c) => (c === "\t" ? " " : c));
-    let start = 0;
-    let width = 0;
-    for (let i = this.#editor.cursor - 1; i >= 0; i--) {
-      width += charWidth(chars[i]!.codePointAt(0)!);
-      if (width > room) {
-        start = i + 1;
-        break;
-      }
-    }
-    let end = start;
-    width = 0;
-    while (end < chars.length && width + charWidth(chars[end]!.codePointAt(0)!) <= room) width += charWidth(chars[end++]!.codePointAt(0)!);
-    const before = chars.slice(start, this.#editor.cursor).join("");
-    const after = chars.slice(this.#editor.cursor, end).join("");
-    // Write the whole visible line, then step back over what follows the cursor.
-    const back = displayWidth(after);
-    return `${prompt}${before}${after}${back > 0 ? `\x1b[${back}D` : ""}`;
+  #columns(): number {
+    return this.#out.columns || 80;
   }
+
+  #promptLine(): string {
+    const look = this.#look;
+    const name = look.self ?? "";
+    const room = this.room ? `${this.room} ` : "";
+    const waiting = this.waiting > 0 ? ` (${this.waiting} waiting)` : "";
+    const label = `${room}${name}${waiting}> `;
+    const painted = `${room && paint(look, 2, room)}${name && paintName(name, look)}${waiting && paint(look, 33, waiting)}> `;
+    const labelWidth = displayWidth(label);
+    // The last column stays free: a row filled to the edge leaves the cursor waiting to wrap.
+    const space = Math.max(10, this.#columns() - 1 - labelWidth);
+    const chars = this.#editor.chars.map((c) => (c === "\t" ? " " : c));
+    const widths = chars.map(clusterWidth);
+    const cursor = this.#editor.cursor;
+    let start = 0;
+    let end = chars.length;
+    if (widths.reduce((a, b) => a + b, 0) > space) {
+      // Too long for the row: as much as fits up to the cursor, with a marker at each edge where text is hidden.
+      const inner = space - 2;
+      let width = cursor < chars.length ? widths[cursor]! : 1; // the cursor's own cell, one past the end at the end
+      start = cursor;
+      while (start > 0 && width + widths[start - 1]! <= inner) width += widths[--start]!;
+      width = 0;
+      end = start;
+      while (end < chars.length && width + widths[end]! <= inner) width += widths[end++]!;
+    }
+    const left = start > 0 ? HIDDEN_LEFT : "";
+    const right = end < chars.length ? HIDDEN_RIGHT : "";
+    const before = chars.slice(start, cursor).join("");
+    const after = chars.slice(cursor, end).join("");
+    this.#cursorColumn = labelWidth + left.length + displayWidth(before);
+    // Write the whole visible line, then step back over what follows the cursor.
+    const back = displayWidth(after) + right.length;
+    return `${painted}${left && paint(look, 2, left)}${before}${after}${right && paint(look, 2, right)}${back > 0 ? `\x1b[${back}D` : ""}`;
+  }
+}
+
+function paint(look: Look, code: number, text: string): string {
+  return look.color ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
 /** Runs until the user leaves (0) or the connection is lost (1). */
@@ -96,6 +135,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   process.on("exit", restore);
   stdin.setRawMode(true);
 
+  const plainLines = new TextLineReader(1 << 24);
   const room = await joinRoom(
     { ...options, warn: notice },
     {
@@ -106,6 +146,11 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
         if (event.type === "welcome" || event.type === "nick") look.self = session.name; // the only events that change our name
       },
       onChunkEnd: flush,
+      // A server that is not chat: its lines as they are, less what could take over the terminal.
+      onPlain: (bytes) => {
+        plainLines.push(bytes, (line) => printed.push(cleanText(line)));
+        flush();
+      },
     },
   ).catch((error) => {
     restore();
@@ -113,21 +158,67 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   });
   screen.redraw();
 
-  let leave!: () => void; // the user is done: Enter on /quit, Ctrl-D, Ctrl-C or a signal
+  let leave!: () => void; // the user is done: /quit sent, Ctrl-D, Ctrl-C or a signal
   const leaving = new Promise<"left">((resolve) => (leave = () => resolve("left")));
 
+  // Lines go out no faster than the server's flood limit: a paste waits here, and the prompt says how much of it.
+  const outgoing: string[] = [];
+  let sending = false;
+  let ending = false; // Ctrl-D: leave once what is waiting has gone
+  const send = async () => {
+    if (sending) return;
+    sending = true;
+    while (outgoing.length > 0) {
+      await room.throttle.ready();
+      const line = outgoing.shift()!;
+      if (!isBlank(cleanText(line))) room.throttle.take(1); // a blank line too goes out, and the server ignores it
+      void room.link.write(encodeLine(line));
+      screen.waiting = outgoing.length;
+      if (saysQuit(line)) return leave();
+      screen.redraw();
+    }
+    sending = false;
+    if (ending) leave();
+  };
+
+  /** What the client does with a line typed; false once nothing more may be typed. */
+  const submit = (line: string): boolean => {
+    const input = parseInput(cleanText(line));
+    if (input.kind === "mode") {
+      // The client reads the server's JSON mode and renders it; /mode plain would leave it showing nothing.
+      notice("chat connect keeps its own mode: use chat connect --json or --raw for other views");
+      return true;
+    }
+    const maxLine = room.session?.limits?.maxLine;
+    if (maxLine !== undefined && Buffer.byteLength(line) > maxLine) {
+      editor.restore(line); // to be cut down, not typed again
+      notice(`line too long (max ${maxLine} bytes)`);
+      return true;
+    }
+    outgoing.push(line);
+    screen.waiting = outgoing.length;
+    void send();
+    return !saysQuit(line);
+  };
+
   stdin.on("data", (data: Buffer) => {
+    if (ending) return;
     for (const action of editor.feed(data.toString("utf8"))) {
       switch (action.kind) {
         case "redraw":
           screen.redraw();
           break;
         case "submit":
-          void room.link.write(encodeLine(action.line)); // a blank line too: the server ignores it
-          if (saysQuit(action.line)) return leave(); // what follows in this read is not sent
+          if (!submit(action.line)) {
+            ending = true; // what follows in this read is not sent
+            return;
+          }
           screen.redraw();
           break;
         case "eof":
+          ending = true;
+          if (!sending) leave();
+          return;
         case "interrupt":
           return leave();
       }
@@ -136,10 +227,13 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   stdin.resume();
 
   const onSignal = () => leave();
+  const onResize = () => screen.resized();
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
+  process.on("SIGWINCH", onResize);
 
   const end = await Promise.race([leaving, room.serverClosed.then(() => "lost" as const)]);
+  process.off("SIGWINCH", onResize);
   screen.close();
   if (end === "left") await room.leave();
   restore();

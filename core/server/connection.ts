@@ -458,7 +458,7 @@ export class Connection implements Member, Writable {
     this.#metrics.linesIn++;
     stage.lastLine = this.#venue.now;
     if (stage.bucket && !stage.bucket.take(stage.lastLine)) {
-      if (!stage.warnedSlow) this.#venue.hub.tell(this, NOTICE.slowDown);
+      if (!stage.warnedSlow) this.#venue.hub.tell(this, NOTICE.slowDown, { code: "slow_down" });
       stage.warnedSlow = true;
       return;
     }
@@ -469,7 +469,7 @@ export class Connection implements Member, Writable {
   #tooLong(): void {
     const stage = this.stage;
     if (stage.kind === "lobby") this.#join(true, stage.arrival);
-    if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong);
+    if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
   }
 
   /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */

@@ -1,14 +1,13 @@
 // --metrics: GET /metrics (Prometheus text) and GET /healthz over HTTP, on an address of their own.
 import type { Server } from "bun";
-import { ChatError, describeSocketError, formatAddress } from "../errors.ts";
+import { ChatError, describeSocketError } from "../errors.ts";
 import type { Address } from "../options.ts";
-import type { Log } from "./log.ts";
 
 export interface Watched {
   renderMetrics(): string;
 }
 
-export function serveMetrics(address: Address, chat: Watched, log: Log): Server<undefined> {
+export function serveMetrics(address: Address, chat: Watched): Server<undefined> {
   let server: Server<undefined>;
   try {
     server = Bun.serve({
@@ -26,6 +25,5 @@ export function serveMetrics(address: Address, chat: Watched, log: Log): Server<
   } catch (error) {
     throw new ChatError(`--metrics: ${describeSocketError(error, address)}`);
   }
-  log.info(`metrics on http://${formatAddress(server.hostname ?? address.host, server.port ?? address.port)}/metrics`);
   return server;
 }

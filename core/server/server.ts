@@ -101,6 +101,7 @@ export class ChatServer {
       audience,
       bus: options.bus,
       now: () => this.#now,
+      limits: { rate: options.rate, burst: options.burst, maxLine: options.maxLine },
     });
     const server = this;
     this.#venue = {

@@ -39,6 +39,7 @@ export const COMMANDS: readonly CommandHelp[] = [
   { usage: "/away [TEXT]", summary: "mark yourself away" },
   { usage: "/back", summary: "you are back" },
   { usage: "/help", summary: "this list" },
+  { usage: "/mode plain|json", summary: "lines as text, or one JSON event a line for programs" },
   { usage: "/quit", summary: "leave the room" },
   { usage: "/op PASSWORD", summary: "become an operator" },
   { usage: "/kick NAME [REASON]", summary: "operators: put NAME out of the room" },

@@ -15,8 +15,15 @@ export interface Presence {
   away?: string;
 }
 
+/** What the server allows a client, so that `chat connect` can keep within it: lines a second, lines at once, bytes a line. */
+export interface Limits {
+  rate: number;
+  burst: number;
+  maxLine: number;
+}
+
 export type Event =
-  | { type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh" }
+  | ({ type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh" } & Partial<Limits>)
   | { type: "history"; lines: Said[] }
   | { type: "join"; name: string }
   | { type: "leave"; name: string; reason?: Reason }

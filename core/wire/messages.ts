@@ -105,7 +105,7 @@ export function encodeWelcome(words: Words, name: string, joinedNames: Uint8Arra
 
 /** Replies to one user; the text after `* `. */
 export const NOTICE = {
-  lineTooLong: "line too long",
+  lineTooLong: (max: number) => `line too long (max ${max} bytes)`,
   slowDown: "slow down",
   serverFull: "server is full",
   shuttingDown: "server shutting down",

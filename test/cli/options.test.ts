@@ -18,7 +18,7 @@ describe("parseAddress", () => {
     expect(parseAddress(text)).toEqual({ host, port });
   });
 
-  test.each(["host:", "host:x", "host:65536", "[::1", "[host]:80", "a b", "user@host", "::1]:80", "host:80:90x"])("%p is refused with exit 2", (text) => {
+  test.each(["host:", "host:x", "host:65536", "[::1", "[host]:80", "a b", "user@host", "::1]:80", "host:80:90x", "a:b:c", "[a:b:c]:80"])("%p is refused with exit 2", (text) => {
     let error: unknown;
     try {
       parseAddress(text);
@@ -28,6 +28,11 @@ describe("parseAddress", () => {
     expect(error).toBeInstanceOf(ChatError);
     expect((error as ChatError).exitCode).toBe(2);
     expect((error as ChatError).message).toStartWith(`bad address "${text}"`);
+  });
+
+  test("two colons and no brackets, not an IPv6 address: bracket IPv6", () => {
+    expect(() => parseAddress("a:b:c")).toThrow('bad address "a:b:c": put an IPv6 address in brackets, as in [::1]:8000');
+    expect(() => parseAddress("example.com:80:1")).toThrow('bad address "example.com:80:1": put an IPv6 address in brackets, as in [::1]:8000');
   });
 });
 

@@ -1,6 +1,6 @@
 // `chat connect` as scripts use it: pipes, exit codes, error lines; and nc/socat as clients of `chat serve`.
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { CHAT, closePeers, escape, join, run, serve, unique, type Server } from "../helpers.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { CHAT, closePeers, dial, escape, join, run, serve, unique, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));
@@ -15,6 +15,30 @@ function sh(script: string, env: Record<string, string> = {}) {
     stderr: "pipe",
   });
   return Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]).then(([stdout, stderr, code]) => ({ stdout, stderr, code }));
+}
+
+/** Another program (ncat), stopped when the test is done. */
+function runTool(argv: string[]) {
+  const proc = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore" });
+  return {
+    async [Symbol.asyncDispose]() {
+      proc.kill();
+      await proc.exited;
+    },
+  };
+}
+
+/** Dials a port a program has just been asked to listen on, until it answers or 5 s pass. */
+async function dialWhenUp(port: number) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await dial(port);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await Bun.sleep(20);
+    }
+  }
 }
 
 /** A port where nothing listens. */
@@ -188,7 +212,8 @@ for (const [args, message] of [
   [["connect", "a b"], /^chat: bad address/],
   [["connect", "--nope"], /^chat: unknown option --nope$/],
   [["connect", "--raw", "--json"], /^chat: --raw and --json cannot be used together$/],
-  [["connect", "x", "y"], /^chat: unexpected argument "y"$/],
+  [["connect", "x", "y"], /^chat: bad port "y": port must be a number from 0 to 65535, not "y"$/],
+  [["connect", "x", "8000", "z"], /^chat: unexpected argument "z"$/],
 ] as const) {
   test(`bad usage: chat ${args.join(" ")} → exit 2`, async () => {
     const result = run([...args], { stdin: "ignore" });
@@ -236,3 +261,147 @@ test("a pipe of 300 000 lines into a room with the default 1 MiB queue cap: chat
     await Bun.$`rm -rf ${dir}`;
   }
 }, 60_000);
+
+test("a pipe of 60 lines into a room with the default flood limit: chat connect keeps to the limit, every line arrives, exit 0", async () => {
+  await using limited = await serve(); // 5 lines a second, bursts of 50
+  const watcher = await join(limited.port);
+  const name = unique("paced").slice(0, 30);
+  const { stdout, stderr, code } = await sh(`python3 -c "for i in range(1,61): print(f'pipe line {i:02d}')" | "$CHAT" connect 127.0.0.1:${limited.port} --name ${name}`);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).not.toContain("* slow down");
+  await watcher.until(new RegExp(`^${escape(name)}: pipe line 60$`), 20_000);
+  const got = watcher.lines.all.filter((line) => line.startsWith(`${name}: pipe line `));
+  expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `${name}: pipe line ${String(i + 1).padStart(2, "0")}`));
+}, 30_000);
+
+/** A server that speaks chat's JSON mode with no flood limit in its welcome, yet answers every chat line with * slow down. */
+function refusingStub() {
+  return Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open: (socket) => void socket.write("You are stub\n"),
+      data: (socket, bytes) => {
+        for (const line of bytes.toString().split("\n").filter(Boolean)) {
+          if (line === "/mode json") socket.write(`{"type":"welcome","name":"stub","present":[],"motd":[],"lang":"en","rate":0,"burst":0,"maxLine":4096,"ts":0}\n`);
+          else if (!line.startsWith("/")) socket.write(`{"type":"notice","text":"slow down","code":"slow_down","ts":0}\n`);
+        }
+      },
+      end: (socket) => void socket.end(),
+    },
+  });
+}
+
+test("a line the server refuses anyway as too fast: chat connect says so on stderr and exits 1", async () => {
+  using stub = refusingStub();
+  const { stdout, stderr, code } = await sh(`printf 'one\\ntwo\\n' | "$CHAT" connect 127.0.0.1:${stub.port}`);
+  expect(stdout).toContain("* slow down\n");
+  expect(stderr).toBe("chat: the server dropped lines sent too fast (* slow down)\n");
+  expect(code).toBe(1);
+});
+
+test("an invalid --name is refused before connecting: one line, exit 2, the server never hears of it", async () => {
+  let connections = 0;
+  using stub = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void connections++, data() {} } });
+  for (const [name, why] of [
+    ["🙂", "a name may hold only letters, digits, _, - and ."],
+    ["n".repeat(200), "a name has at most 32 characters"],
+  ]) {
+    const viaFlag = await sh(`"$CHAT" connect 127.0.0.1:${stub.port} --name "${name}" </dev/null`);
+    expect(viaFlag.stderr.split("\n")[0]).toBe(`chat: bad --name "${name}": ${why}`); // a hint at --help may follow, as for every usage error
+    expect(viaFlag.code).toBe(2);
+    const viaEnv = await sh(`"$CHAT" connect 127.0.0.1:${stub.port} </dev/null`, { CHAT_NAME: name! });
+    expect(viaEnv.code).toBe(2);
+  }
+  expect(connections).toBe(0);
+});
+
+describe("a server that is not chat", () => {
+  /**
+   * The Go book's server, in short: a greeting on arrival, then every line said, the sender's own included, to everyone
+   * as `ADDRESS: TEXT`. `said` is every byte it sent to the first client, to compare with what chat connect printed.
+   */
+  function bookServer() {
+    const clients = new Set<import("bun").Socket<{ who: string }>>();
+    let said = "";
+    let first: unknown;
+    const listener = Bun.listen<{ who: string }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => {
+          socket.data = { who: `${socket.remoteAddress}:${Math.floor(Math.random() * 60000)}` };
+          first ??= socket;
+          clients.add(socket);
+          const greeting = `欢迎 ${socket.data.who}\n`;
+          if (first === socket) said += greeting;
+          socket.write(greeting);
+        },
+        data: (socket, bytes) => {
+          for (const line of bytes.toString().split("\n").filter(Boolean)) {
+            const echo = `${socket.data.who}: ${line}\n`;
+            for (const c of clients) {
+              if (c === first) said += echo;
+              c.write(echo);
+            }
+          }
+        },
+        end: (socket) => void socket.end(),
+        close: (socket) => void clients.delete(socket),
+      },
+    });
+    return { listener, port: listener.port, said: () => said };
+  }
+
+  test("a pipe prints every line it sends, untouched, from the first on, and exits 0", async () => {
+    const book = bookServer();
+    try {
+      const { stdout, stderr, code } = await sh(`printf 'hi\\n' | "$CHAT" connect 127.0.0.1:${book.port} --name zed`);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^欢迎 127\.0\.0\.1:\d+\n/);
+      expect(stdout).toMatch(/: hi\n$/);
+      expect(stdout).toBe(book.said());
+    } finally {
+      book.listener.stop(true);
+    }
+  });
+
+  test("lines that come before and after the fallback are all shown, in order", async () => {
+    const book = bookServer();
+    try {
+      await using client = run(["connect", `127.0.0.1:${book.port}`, "--name", "zed"]);
+      await client.stdout.until(/^欢迎 /);
+      const peer = await dial(book.port);
+      const later = unique("later");
+      await client.stdout.until(/: \/nick zed$/); // the fallback has happened by the time the name went out
+      peer.say(later);
+      await client.stdout.until(new RegExp(`: ${later}$`));
+      client.proc.stdin!.write("bye\n");
+      client.proc.stdin!.end();
+      expect(await client.exited).toBe(0);
+      expect(`${client.stdout.all.join("\n")}\n`).toBe(book.said());
+    } finally {
+      book.listener.stop(true);
+    }
+  });
+
+  test("ncat --chat: its announcements and the others' lines are printed, and ours reach them", async () => {
+    const port = closedPort();
+    await using ncat = runTool(["ncat", "-l", "-k", "--chat", "127.0.0.1", String(port)]);
+    const peer = await dialWhenUp(port);
+    await peer.until(/^<announce> 127\.0\.0\.1 is connected as <user\d+>\.$/);
+    await using client = run(["connect", `127.0.0.1:${port}`, "--name", "zed"]);
+    await client.stdout.until(/^<announce> 127\.0\.0\.1 is connected as <user\d+>\.$/);
+    const [, them] = await peer.until(/^<announce> 127\.0\.0\.1 is connected as <(user\d+)>\.$/);
+    const hello = unique("hello");
+    peer.say(hello);
+    await client.stdout.until(new RegExp(`^<user\\d+> ${hello}$`));
+    const text = unique("from-chat");
+    client.proc.stdin!.write(`${text}\n`);
+    client.proc.stdin!.end();
+    await peer.until(new RegExp(`^<${them}> ${text}$`));
+    expect(await client.exited).toBe(0);
+  });
+});

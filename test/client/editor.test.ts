@@ -48,7 +48,25 @@ test("up and down go through what was sent", () => {
   expect(editor.text).toBe("second");
 });
 
+test("the cursor moves and deletes by grapheme cluster, one typed in parts included", () => {
+  const family = "👨‍👩‍👧";
+  expect(typed(`x${family}y`, "\x1b[D\x1b[D", "Z").editor.text).toBe(`xZ${family}y`);
+  expect(typed("ab🇨🇳", "\x7f").editor.text).toBe("ab");
+  expect(typed("ab", "🇨", "🇳", "\x7f").editor.text).toBe("ab"); // the second half joins the first into one flag
+  expect(typed("e\u0301x", "\x1b[D\x1b[D\x1b[3~").editor.text).toBe("x");
+  expect(typed(`a${family}`).editor.cursor).toBe(2);
+});
+
+test("↓ past the newest line brings back the draft", () => {
+  const { editor } = typed("first\r", "draft", "\x1b[A");
+  expect(editor.text).toBe("first");
+  editor.feed("\x1b[B");
+  expect(editor.text).toBe("draft");
+});
+
 test("wide characters take two columns", () => {
+  expect(displayWidth("👨‍👩‍👧🇨🇳")).toBe(4);
+  expect(displayWidth("e\u0301")).toBe(1);
   expect(displayWidth("abc")).toBe(3);
   expect(displayWidth("日本")).toBe(4);
   expect(displayWidth("🙂")).toBe(2);

@@ -62,6 +62,15 @@ class Tmux {
     }
   }
 
+  resize(columns: number): void {
+    this.#tmux("resize-window", "-t", "main", "-x", String(columns));
+  }
+
+  /** The cursor's column. */
+  cursorColumn(): number {
+    return Number(/^(\d+)/.exec(this.#tmux("display-message", "-p", "-t", "main", "#{cursor_x}"))![1]);
+  }
+
   stop(): void {
     Bun.spawnSync(["tmux", "-L", this.#socket, "kill-server"], { stdout: "ignore", stderr: "ignore" });
   }
@@ -76,10 +85,10 @@ afterEach(() => {
   closePeers();
 });
 
-async function startClient(name: string, flags = "", env: Record<string, string> = { NO_COLOR: "1" }): Promise<void> {
+async function startClient(name: string, flags = "", env: Record<string, string> = { NO_COLOR: "1" }, port = server.port): Promise<void> {
   tmux = new Tmux();
   await tmux.start(env);
-  tmux.type(`${CHAT} connect 127.0.0.1:${server.port} --name ${name} ${flags}`);
+  tmux.type(`${CHAT} connect 127.0.0.1:${port} --name ${name} ${flags}`);
   tmux.press("Enter");
   await tmux.untilScreen(new RegExp(`^${name}> ?$`, "m")); // capture-pane trims trailing blanks
 }
@@ -140,13 +149,17 @@ test("Ctrl-D on an empty line and /quit leave too", async () => {
   }
 });
 
-test("--timestamps shows the time of each line", async () => {
+test("--timestamps shows the time of each line, as history lines show theirs: [HH:MM]", async () => {
   const name = unique("ts").slice(0, 20).replace(/-/g, "_");
-  await startClient(name, "--timestamps");
   const peer = await join(server.port);
+  const before = unique("replayed");
+  peer.say(before);
+  await peer.until(new RegExp(`: ${before}$`));
+  await startClient(name, "--timestamps");
+  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${before}$`, "m"));
   const text = unique("stamped");
   peer.say(text);
-  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${text}$`, "m"));
+  await tmux.untilScreen(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${escape(peer.name)}: ${text}$`, "m"));
 });
 
 describe("colours", () => {
@@ -176,4 +189,121 @@ describe("colours", () => {
     expect(screen).not.toContain("\x1b[9"); // no bright colours
     expect(screen).not.toMatch(/\x1b\[3\dm/);
   });
+});
+
+/** A name for this test's client, valid and short enough to leave room on the row. */
+const ttyName = (label: string) => unique(label).slice(0, 20).replace(/-/g, "_");
+
+test("60 lines pasted at once all reach the room at the flood limit's pace; the prompt shows how many wait", async () => {
+  await using limited = await serve(); // 5 lines a second, bursts of 50
+  const peer = await join(limited.port);
+  const name = ttyName("paste");
+  await startClient(name, "", { NO_COLOR: "1" }, limited.port);
+  const tag = unique("pasted");
+  tmux.type(Array.from({ length: 60 }, (_, i) => `${tag} ${i + 1}\n`).join(""));
+  await tmux.untilScreen(new RegExp(`^${name} \\(\\d+ waiting\\)> ?$`, "m"));
+  await peer.until(new RegExp(`^${name}: ${tag} 60$`), 20_000);
+  const got = peer.lines.all.filter((l) => l.startsWith(`${name}: ${tag} `));
+  expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `${name}: ${tag} ${i + 1}`));
+  expect(peer.lines.all).not.toContain("* slow down");
+  await tmux.untilScreen(new RegExp(`^${name}> ?$`, "m")); // nothing waits any more
+  expect(tmux.screen()).not.toContain("* slow down");
+}, 30_000);
+
+test("/mode is the client's own: it is not sent, the client says so, and lines keep showing", async () => {
+  const name = ttyName("mode");
+  await startClient(name);
+  const peer = await join(server.port);
+  tmux.type("/mode plain");
+  tmux.press("Enter");
+  await tmux.untilScreen(/^\* chat connect keeps its own mode: use chat connect --json or --raw for other views$/m);
+  const text = unique("still-shown");
+  peer.say(text);
+  await tmux.untilScreen(new RegExp(`^${escape(peer.name)}: ${text}$`, "m"));
+});
+
+test("a resize redraws the prompt: no stale row is left behind", async () => {
+  const name = ttyName("resize");
+  await startClient(name);
+  const typed = Array.from({ length: 200 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
+  tmux.type(typed);
+  await tmux.untilScreen(new RegExp(`^${name}> <[a-z]+$`, "m"));
+  tmux.resize(60);
+  // Every row holding typed text: only the prompt's, fitted to the new width.
+  const typedRows = (screen: string) => screen.split("\n").filter((row) => /[a-z]{12}/.test(row) && !row.includes(CHAT));
+  const deadline = Date.now() + 5000;
+  let rows = typedRows(tmux.screen());
+  while (!(rows.length === 1 && rows[0]!.length < 60 && rows[0]!.startsWith(`${name}> <`))) {
+    if (Date.now() > deadline) throw new Error(`the prompt was not redrawn alone at 60 columns:\n${tmux.screen()}`);
+    await Bun.sleep(30);
+    rows = typedRows(tmux.screen());
+  }
+  expect(typed.endsWith(rows[0]!.slice(`${name}> <`.length))).toBe(true);
+});
+
+test("the editor moves and deletes by what is seen as one character (grapheme clusters)", async () => {
+  const name = ttyName("emoji");
+  await startClient(name);
+  const peer = await join(server.port);
+  const prompt = `${name}> `.length;
+  const family = "👨‍👩‍👧";
+  tmux.type(`x${family}y`);
+  await tmux.untilCursorColumn(prompt + 4); // x, the family (two columns), y
+  tmux.press("Left", "Left");
+  await tmux.untilCursorColumn(prompt + 1); // between x and the family, not inside it nor in the prompt
+  tmux.type("Z");
+  tmux.press("Enter");
+  await peer.until(new RegExp(`^${name}: xZ${family}y$`));
+  tmux.type("ab🇨🇳");
+  await tmux.untilCursorColumn(prompt + 4);
+  tmux.press("BSpace");
+  await tmux.untilCursorColumn(prompt + 2);
+  tmux.press("Enter");
+  await peer.until(new RegExp(`^${name}: ab$`));
+});
+
+test("↑ then ↓ brings back the line being typed", async () => {
+  const name = ttyName("draft");
+  await startClient(name);
+  tmux.type("sent before");
+  tmux.press("Enter");
+  await tmux.untilScreen(new RegExp(`^» ${name}: sent before$`, "m"));
+  tmux.type("half a draft");
+  await tmux.untilScreen(new RegExp(`^${name}> half a draft$`, "m"));
+  tmux.press("Up");
+  await tmux.untilScreen(new RegExp(`^${name}> sent before$`, "m"));
+  tmux.press("Down");
+  await tmux.untilScreen(new RegExp(`^${name}> half a draft$`, "m"));
+});
+
+test("a line longer than the row shows a marker on each side where text is hidden", async () => {
+  const name = ttyName("long");
+  await startClient(name);
+  const typed = Array.from({ length: 200 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
+  tmux.type(typed);
+  // At the end: the start is hidden.
+  const [atEnd] = (await tmux.untilScreen(new RegExp(`^${name}> <[a-z]+$`, "m"))).match(new RegExp(`^${name}> <[a-z]+$`, "m"))!;
+  expect(typed.endsWith(atEnd.slice(`${name}> <`.length))).toBe(true);
+  expect(atEnd.length).toBeLessThan(100);
+  tmux.press("Home");
+  // At the start: the end is hidden.
+  const [atStart] = (await tmux.untilScreen(new RegExp(`^${name}> [a-z]+>$`, "m"))).match(new RegExp(`^${name}> [a-z]+>$`, "m"))!;
+  expect(typed.startsWith(atStart.slice(`${name}> `.length, -1))).toBe(true);
+  expect(tmux.cursorColumn()).toBe(`${name}> `.length);
+});
+
+test("a line over the server's limit is refused with the limit named, and stays in the input line", async () => {
+  await using short = await serve(["--max-line", "50", "--rate", "0"]);
+  const peer = await join(short.port);
+  const name = ttyName("toolong");
+  await startClient(name, "", { NO_COLOR: "1" }, short.port);
+  const text = `${unique("long")}-${"x".repeat(60)}`.slice(0, 70);
+  tmux.type(text);
+  tmux.press("Enter");
+  await tmux.untilScreen(new RegExp(`^\\* line too long \\(max 50 bytes\\)\\n${name}> ${text}$`, "m"));
+  tmux.press("C-a", "C-k");
+  tmux.type("short enough");
+  tmux.press("Enter");
+  await peer.until(new RegExp(`^${name}: short enough$`));
+  expect(peer.lines.all.some((l) => l.includes(text.slice(0, 20)))).toBe(false);
 });

@@ -96,6 +96,21 @@ test("an archive holds the binary, README.md and LICENSE in chat-VERSION-OS-ARCH
   expect(inside[3]!.bytes).toEqual(await Bun.file(join(ROOT, "LICENSE")).bytes());
 });
 
+test("the README an archive ships names the repository the release is made from, in place of OWNER/chat", async () => {
+  const source = await Bun.file(join(ROOT, "README.md")).text();
+  expect(source).toContain("https://github.com/OWNER/chat/releases/latest/download/install.sh");
+  const platform = platformNamed("linux-x64");
+  const readme = (list: Entry[]) => new TextDecoder().decode(list.find((e) => e.path.endsWith("/README.md"))!.bytes);
+  const shipped = readme(await releaseEntries({ binary: random, version: "9.9.9", platform, root: ROOT, repository: "alice/chat-fork" }));
+  expect(shipped).toContain("curl -fsSL https://github.com/alice/chat-fork/releases/latest/download/install.sh | sh");
+  expect(shipped).not.toContain("OWNER/chat");
+  expect(shipped.replaceAll("alice/chat-fork", "OWNER/chat")).toBe(source); // nothing else changes
+  expect(readme(await releaseEntries({ binary: random, version: "9.9.9", platform, root: ROOT }))).toBe(source);
+  await expect(releaseEntries({ binary: random, version: "9.9.9", platform, root: ROOT, repository: "not a repo" })).rejects.toThrow(
+    'the repository should be OWNER/NAME, not "not a repo"',
+  );
+});
+
 test("packing without README.md fails and says so", async () => {
   const promise = releaseEntries({ binary: random, version: "9.9.9", platform: platformNamed("linux-x64"), root: scratch });
   await expect(promise).rejects.toThrow(`README.md is missing from ${scratch}: every archive ships it`);

@@ -55,9 +55,11 @@ test("release.yml: on a v* tag, build and check everything, then publish only wh
   expect(flow.permissions).toEqual({ contents: "read" });
   const { build, publish } = flow.jobs;
   const run = build!.steps.map((step) => step.run);
-  const check = run.indexOf('npm run release:check -- --tag "$GITHUB_REF_NAME"');
-  expect(run.indexOf("npm run release")).toBeGreaterThan(-1);
-  expect(check).toBeGreaterThan(run.indexOf("npm run release"));
+  const check = run.indexOf('npm run release:check -- --tag "$GITHUB_REF_NAME" --repository "$GITHUB_REPOSITORY"');
+  // The README each archive ships names this repository in its install line, and the check holds it to that.
+  const release = run.indexOf('npm run release -- --repository "$GITHUB_REPOSITORY"');
+  expect(release).toBeGreaterThan(-1);
+  expect(check).toBeGreaterThan(release);
   // Only archives that passed the check leave the build job, and publish attaches those, not a build of its own.
   expect(build!.steps.findIndex((step) => isReleaseArtifact(step, "upload"))).toBeGreaterThan(check);
   expect(publish!.steps.some((step) => isReleaseArtifact(step, "download"))).toBe(true);

@@ -46,7 +46,7 @@ async function goodClient(port: number, index: number, onLine: () => void): Prom
         for (const line of parts) {
           // The /nick sent at once is the name it arrives under.
           if (line === `You are ${me.name}`) renamed();
-          if (line === "* slow down" || line === "* line too long") me.warnings.push(line);
+          if (line === "* slow down" || line.startsWith("* line too long")) me.warnings.push(line);
           // Only the well-behaved clients are called good-N, so a line that starts so is one of theirs.
           const m = /^(good-\d+): seq (\d+)$/.exec(line);
           if (!m) continue;

@@ -61,11 +61,22 @@ test("the sender of a long line gets * line too long; --max-line sets the limit"
   const marker = unique("after");
   bob.say("x".repeat(101));
   bob.say(exact);
-  await bob.until(/^\* line too long$/);
+  await bob.until(/^\* line too long \(max 100 bytes\)$/);
   bob.say(marker);
   await alice.until(said(bob.name, marker));
   // Dropped, not cut to fit: nothing of the 101-byte line, all of the 100-byte one.
   expect(alice.lines.all.filter((l) => l.startsWith(`${bob.name}: `))).toEqual([`${bob.name}: ${exact}`, `${bob.name}: ${marker}`]);
+});
+
+test("the JSON welcome tells a client the limits it must keep: rate, burst and max-line", async () => {
+  await using server = await serve(["--rate", "3", "--burst", "7", "--max-line", "100"]);
+  const bot = await join(server.port);
+  bot.say("/mode json");
+  const welcome = JSON.parse((await bot.until(/^\{"type":"welcome"/)).input!);
+  expect(welcome).toMatchObject({ rate: 3, burst: 7, maxLine: 100 });
+  bot.say("x".repeat(101));
+  const notice = JSON.parse((await bot.until(/^\{"type":"notice"/)).input!);
+  expect(notice).toMatchObject({ text: "line too long (max 100 bytes)", code: "line_too_long" });
 });
 
 test("a client that stops reading is dropped as too slow while 50 others get every line in order", async () => {

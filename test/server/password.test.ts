@@ -191,9 +191,9 @@ test("serve --password-file works like CHAT_PASSWORD", async () => {
 });
 
 for (const [args, message] of [
-  [["--password", "x"], "chat: unknown option --password"],
-  [["--password-file", "/no/such/file"], "chat: cannot read --password-file file /no/such/file"],
-  [["--op-password-file", "/no/such/file"], "chat: cannot read --op-password-file file /no/such/file"],
+  [["--password", "x"], "chat: unknown option --password; did you mean --password-file?"],
+  [["--password-file", "/no/such/file"], "chat: cannot read --password-file /no/such/file: no such directory"],
+  [["--op-password-file", "/no/such/file"], "chat: cannot read --op-password-file /no/such/file: no such directory"],
   [["--login-timeout", "0"], "chat: bad --login-timeout: must be more than 0"],
 ] as const) {
   test(`serve ${args.join(" ")}: "${message}", exit 2`, async () => {
@@ -208,5 +208,5 @@ test("an empty password file is refused", async () => {
   writeFileSync(file, "\n");
   const chat = run(["serve", "--port", "0", "--password-file", file], { stdin: "ignore" });
   expect(await chat.exited).toBe(2);
-  expect(chat.stderr.all[0]).toBe(`chat: the --password-file file ${file} is empty`);
+  expect(chat.stderr.all[0]).toBe(`chat: --password-file ${file} is empty`);
 });

@@ -183,7 +183,7 @@ describe("other commands", () => {
     const bob = await person("bob");
     alice.say("/help");
     await alice.until(/^\* Commands:$/);
-    for (const command of ["/nick NAME", "/who", "/msg NAME TEXT", "/me TEXT", "/away", "/back", "/help", "/quit"])
+    for (const command of ["/nick NAME", "/who", "/msg NAME TEXT", "/me TEXT", "/away", "/back", "/help", "/mode plain|json", "/quit"])
       await alice.until(new RegExp(`^\\*\\s+${escape(command)}\\s`));
     const after = unique("after-help");
     alice.say(after);
