@@ -405,3 +405,31 @@ describe("a server that is not chat", () => {
     expect(await client.exited).toBe(0);
   });
 });
+
+test("the opening lines go at once, in one write, before the server says anything: JSON mode, the name, the room", async () => {
+  const chunks: string[] = [];
+  let heard!: () => void;
+  const first = new Promise<void>((resolve) => (heard = resolve));
+  using stub = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data: (_socket, bytes) => {
+        chunks.push(bytes.toString());
+        heard();
+      },
+      end: (socket) => void socket.end(),
+    },
+  });
+  await using client = run(["connect", `127.0.0.1:${stub.port}`, "--name", "zed", "--room", "#dev"]);
+  await first;
+  expect(chunks[0]).toBe("/mode json\n/nick zed\n/join #dev\n");
+  client.proc.stdin!.end();
+  expect(await client.exited).toBe(0);
+});
+
+test("a bad --room is refused before connecting, exit 2", async () => {
+  const result = run(["connect", "127.0.0.1:1", "--room", "#a b"], { stdin: "ignore" });
+  expect(await result.exited).toBe(2);
+  expect(result.stderr.all[0]).toBe('chat: bad --room "#a b": a name may hold only letters, digits, _, - and .');
+});
