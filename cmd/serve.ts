@@ -13,6 +13,7 @@ import {
   parseCount,
   parseDuration,
   parseEndpoint,
+  parseOrigins,
   parsePort,
   parseRanges,
   parseRate,
@@ -24,6 +25,7 @@ import {
 } from "../core/options.ts";
 import { parseIp } from "../core/wire/cidr.ts";
 import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
+import { serveWeb } from "../core/server/web.ts";
 import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
@@ -53,6 +55,9 @@ const serveArgs = {
   allow: option("security", "let in only these addresses, e.g. 10.0.0.0/8; repeatable [CHAT_ALLOW, comma-separated]", "CIDR"),
   deny: option("security", "keep these addresses out, before --allow; repeatable [CHAT_DENY, comma-separated]", "CIDR"),
   state: option("security", "file where bans are kept across restarts [CHAT_STATE]", "FILE"),
+  web: option("web", "also serve the room to browsers: the page on this port, its WebSocket at /ws (default off) [CHAT_WEB]", "PORT"),
+  "web-host": option("web", "address the web page listens on (default: --host) [CHAT_WEB_HOST]", "HOST"),
+  "web-origin": option("web", "another site whose pages may open the socket, e.g. https://chat.example.org, or *; repeatable [CHAT_WEB_ORIGIN, comma-separated]", "ORIGIN"),
   ...sharedArgs,
 } as const;
 
@@ -62,6 +67,7 @@ export const examples: [string, string][] = [
   ["chat serve --motd motd.txt --idle 30m", "a greeting; drop the silent after 30 min"],
   ["chat serve --tls-cert c.pem --tls-key k.pem", "TLS: join with chat connect --tls"],
   ["CHAT_PASSWORD=s3cret chat serve", "a room with a password"],
+  ["chat serve --web 8080", "the room in a browser too: http://HOST:8080/"],
 ];
 
 /** Flags, then CHAT_* variables, then defaults. */
@@ -109,6 +115,18 @@ async function securityOptions(args: Record<string, unknown>, rawArgs: string[],
     tls: await readTls(get("tls-cert"), get("tls-key")),
     metrics: optional(get("metrics"), (text) => parseEndpoint(text, "--metrics", "127.0.0.1")),
   };
+}
+
+/** --web and its company; undefined when the room is not served to browsers. */
+function webOptions(args: Record<string, unknown>, rawArgs: string[], env: Env, host: string) {
+  const port = pick(args, env, "web");
+  const webHost = pick(args, env, "web-host");
+  const origins = parseOrigins(pickAll(rawArgs, env, "web-origin"), "--web-origin");
+  if (port === undefined) {
+    if (webHost !== undefined || origins.length > 0) throw usageError("--web-host and --web-origin need --web PORT");
+    return undefined;
+  }
+  return { host: webHost ?? host, port: parsePort(port, "--web"), origins };
 }
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
@@ -163,6 +181,7 @@ export default defineCommand({
     const log = createLog(args);
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
+    const web = webOptions(args, rawArgs, process.env, options.host);
     await checkHost(options.host);
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
     // Before listening: whoever reads "listening on" may signal at once.
@@ -172,13 +191,17 @@ export default defineCommand({
     });
     // Every port is taken before any is announced: a --metrics port in use stops the start before anyone can join.
     const monitor = metrics === undefined ? undefined : serveMetrics(metrics, server);
+    const page = web && serveWeb({ ...web, tls: security.tls, maxLine: options.maxLine }, server, log);
     server.listen();
     if (monitor) log.info(`metrics on ${monitor.url.href}metrics`);
+    if (page) log.info(`web page on ${page.url.href}`);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
     await signalled;
     log.info("shutting down");
     monitor?.stop(true);
+    // New pages are turned away at once; the sockets already open leave with the others.
+    void page?.stop(false);
     await server.stop();
   },
 });

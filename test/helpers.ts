@@ -107,8 +107,9 @@ process.on("exit", () => {
 });
 
 /** Runs dist/chat with args; stdin is a pipe unless given. */
-export function run(args: string[], options: { env?: Record<string, string>; stdin?: "pipe" | "ignore" } = {}): Running {
+export function run(args: string[], options: { env?: Record<string, string>; stdin?: "pipe" | "ignore"; cwd?: string } = {}): Running {
   const proc = Bun.spawn([CHAT, ...args], {
+    cwd: options.cwd,
     stdin: options.stdin ?? "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -148,8 +149,8 @@ export interface Server extends Running {
 }
 
 /** `chat serve --host 127.0.0.1 --port 0 ...args`, once it logs `listening on HOST:PORT`. */
-export async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
-  const running = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { env, stdin: "ignore" });
+export async function serve(args: string[] = [], env: Record<string, string> = {}, cwd?: string): Promise<Server> {
+  const running = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { env, stdin: "ignore", cwd });
   try {
     const [, port] = await running.stderr.until(/listening on \S+:(\d+)$/, 10_000);
     return {

@@ -5,7 +5,7 @@ import type { Arrival, Member } from "../chat/member.ts";
 import type { Secret } from "../chat/secret.ts";
 import { parseIp, type Ip } from "../wire/cidr.ts";
 import { parseInput } from "../wire/commands.ts";
-import type { Reason } from "../wire/events.ts";
+import { toJson, type Reason } from "../wire/events.ts";
 import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
 import { NOTICE } from "../wire/messages.ts";
 import { cleanText, isBlank } from "../wire/sanitize.ts";
@@ -29,6 +29,11 @@ import { IAC, Telnet } from "./telnet.ts";
 export interface Transport extends Writable {
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /**
+   * A web page's socket (web.ts): what it arrives as, JSON mode always. Its TLS and its HTTP are
+   * behind it when it opens, so it has no handshake, and its first bytes are not sniffed.
+   */
+  readonly arrival?: Arrival;
 }
 
 /** What a connection needs of the server it came to: the room, the lobby, the limits, the clock. */
@@ -138,6 +143,8 @@ export class Connection implements Member, Writable {
   stage: Stage = { kind: "new" };
   readonly #venue: Venue;
   readonly #metrics: Metrics;
+  /** The TLS handshake is this connection's own to do (not a web page's: Bun.serve did it). */
+  readonly #tls: boolean;
   /** Made when the first telnet command comes: most peers never send one. */
   #telnet?: Telnet;
 
@@ -147,6 +154,7 @@ export class Connection implements Member, Writable {
   ) {
     this.#venue = venue;
     this.#metrics = venue.metrics;
+    this.#tls = venue.rules.tls && transport.arrival === undefined;
     this.ip = plainIp(transport.remoteAddress);
     this.parsedIp = parseIp(this.ip);
     this.address = formatAddress(this.ip, transport.remotePort);
@@ -196,7 +204,8 @@ export class Connection implements Member, Writable {
 
   /** Just accepted: refused (the server has counted it in the refusals), or on its way in (counted in the limits). */
   open(refusal: Refusal | undefined): void {
-    const { tls, password, loginTimeoutMs } = this.#venue.rules;
+    const { password, loginTimeoutMs } = this.#venue.rules;
+    const tls = this.#tls;
     if (refusal === "denied") {
       // --deny and --allow are a firewall's job done here: not a word, not a handshake.
       this.#move({ kind: "out", why: "refused" });
@@ -232,9 +241,9 @@ export class Connection implements Member, Writable {
     const stage = this.stage;
     if ((stage.kind !== "lobby" && stage.kind !== "password" && stage.kind !== "in") || !this.outbox.open) return;
     this.#venue.tick();
-    if (stage.kind === "lobby" || !stage.heard) {
+    if ((stage.kind === "lobby" || !stage.heard) && !this.transport.arrival) {
       if (stage.kind !== "lobby") stage.heard = true;
-      if (!this.#venue.rules.tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
+      if (!this.#tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
       if (opensHttp(chunk)) return this.#wrongProtocol("HTTP", HTTP_REPLY);
     }
     let bytes = chunk;
@@ -336,7 +345,8 @@ export class Connection implements Member, Writable {
     }
     if (next.kind === "out" && counted(from)) venue.release(this);
     if (next.kind === "lobby") venue.lobby.add(this);
-    if (next.kind === "in") venue.hub.join(this, arrival);
+    // A web page's socket arrives as it said when it opened (JSON mode always), whatever its first lines ask.
+    if (next.kind === "in") venue.hub.join(this, this.transport.arrival ? { ...arrival, ...this.transport.arrival } : arrival);
   }
 
   /** Out, then the outbox says goodbye after what is queued (end), or drops it (terminate). */
@@ -482,6 +492,6 @@ export class Connection implements Member, Writable {
 
   /** A notice for this connection alone before it is in the room (`* password:`, `* server is full`). */
   notice(text: string): void {
-    this.outbox.send(encodeLine(`* ${text}`));
+    this.outbox.send(encodeLine(this.transport.arrival ? toJson({ type: "notice", text }, Date.now()) : `* ${text}`));
   }
 }

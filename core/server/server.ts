@@ -3,7 +3,7 @@ import type { Socket, TCPSocketListener } from "bun";
 import { AccessList } from "./access.ts";
 import type { Secret } from "../chat/secret.ts";
 import { describeSocketError, ChatError, errorCode, formatAddress } from "../errors.ts";
-import { Connection, type Venue } from "./connection.ts";
+import { Connection, type Transport, type Venue } from "./connection.ts";
 import type { Bus } from "../bus/bus.ts";
 import { Feed } from "./feed.ts";
 import { Hub } from "../chat/hub.ts";
@@ -14,6 +14,7 @@ import { Metrics, type Refusal } from "./metrics.ts";
 import { Moderation } from "../chat/moderation.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
 import { Turn } from "./turn.ts";
+import { WebLink, type WebSocket } from "./web.ts";
 
 export type { Log } from "./log.ts";
 
@@ -59,6 +60,7 @@ const LOGIN_PAUSE_MS = 1000;
  */
 const GREETING_MS = 100;
 
+/** Also web.ts's WebSockets: a page's socket, once open, lives as a TCP connection does. */
 export class ChatServer {
   readonly hub: Hub;
   readonly metrics: Metrics;
@@ -217,9 +219,38 @@ export class ChatServer {
     this.#now = Date.now();
     // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
     if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
-    const c = new Connection(socket, this.#venue);
-    socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
+    this.#arrive(socket, (c) => (socket.data = c));
+  }
+
+  // ── A web page's socket (web.ts), past its Origin check: from here on, a connection like any other ──
+
+  open(socket: WebSocket<Connection>): void {
+    this.#now = Date.now();
+    this.#arrive(new WebLink(socket), (c) => (socket.data.member = c));
+  }
+
+  /** A frame from a page: bytes, as a TCP chunk is. */
+  message(socket: WebSocket<Connection>, data: Uint8Array): void {
+    socket.data.member?.data(data);
+  }
+
+  drain(socket: WebSocket<Connection>): void {
+    socket.data.member?.outbox.drained();
+  }
+
+  close(socket: WebSocket<Connection>): void {
+    this.#close(socket.data.member);
+  }
+
+  /**
+   * Every newcomer, over TCP or a WebSocket: the access list, bans and limits, then its
+   * connection's life. attach ties the connection to its socket before anything can close it
+   * (a WebSocket's close handler may run inside terminate()).
+   */
+  #arrive(transport: Transport, attach: (c: Connection) => void): void {
+    const c = new Connection(transport, this.#venue);
+    attach(c);
     this.#connections.add(c);
     const refusal = this.#refusal(c);
     if (refusal) {

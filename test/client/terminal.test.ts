@@ -1,6 +1,6 @@
 // The client on a real terminal (tmux): the line being typed survives incoming messages, and the terminal is restored.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { colorOf } from "../../core/client/render.ts";
+import { colorOf } from "../../core/wire/palette.ts";
 import { CHAT, closePeers, escape, join, serve, unique, type Server } from "../helpers.ts";
 
 /** A tmux server of our own, with one bash window of 100×30. */
