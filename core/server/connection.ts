@@ -7,7 +7,7 @@ import { parseIp, type Ip } from "../wire/cidr.ts";
 import { parseInput } from "../wire/commands.ts";
 import { toJson, type Reason } from "../wire/events.ts";
 import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
-import { NOTICE } from "../wire/messages.ts";
+import type { Notices } from "../wire/messages.ts";
 import { cleanText, isBlank } from "../wire/sanitize.ts";
 import { formatAddress } from "../errors.ts";
 import type { Lobby } from "./lobby.ts";
@@ -46,6 +46,8 @@ export interface Venue {
   readonly log: Log;
   readonly bans: Bans;
   readonly rules: Rules;
+  /** The replies, in the room's language. */
+  readonly says: Notices;
   /** The clock as last read: lines of one chunk share it. */
   readonly now: number;
   /** Reads the clock (once per socket or timer event: it is not free). */
@@ -84,8 +86,8 @@ export type Stage =
   | { kind: "password"; login: Login; timer: Timer; heard: boolean; inputEnded: boolean }
   /**
    * Let in, waiting for its first bytes or its turn (the lobby's greeting window), whichever
-   * comes first. Its first lines may say how to arrive (`/nick NAME`, `/mode json`): it is then
-   * announced once, under that name. A password's right answer leads here too. arrival: set when
+   * comes first. Its first lines may say how to arrive (`/nick NAME`, `/mode json`, `/join #room`):
+   * it is then announced once, under that name, in that room. A password's right answer leads here too. arrival: set when
    * its first bytes come, with what its first lines ask; it joins at the end of the first chunk
    * that ends a line, or before the first line that is not about arriving.
    */
@@ -107,11 +109,10 @@ function leaveReason(why: Disconnect | "refused"): Reason | undefined {
 
 const LF = 0x0a;
 
-const GOODBYE: Record<Exclude<Refusal, "denied">, string> = {
-  full: NOTICE.serverFull,
-  "shutting down": NOTICE.shuttingDown,
-  banned: NOTICE.banned,
-};
+/** What one turned away is told. */
+function goodbye(says: Notices, refusal: Exclude<Refusal, "denied">): string {
+  return { full: says.serverFull, "shutting down": says.shuttingDown, banned: says.banned }[refusal];
+}
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -192,12 +193,12 @@ export class Connection implements Member, Writable {
   }
 
   joined(name: string, room: string): void {
-    this.#venue.log.info(`${name} (${this.address}) joined #${room}`);
+    this.#venue.log.info(`${name} (${this.address}) joined ${room}`);
   }
 
   left(name: string, room: string, reason?: Reason): void {
     if (this.stage.kind === "out" && this.stage.why === "shutdown") return; // everyone at once: the shutdown is logged
-    this.#venue.log.info(`${name} (${this.address}) left #${room}${reason ? ` (${reason})` : ""}`);
+    this.#venue.log.info(`${name} (${this.address}) left ${room}${reason ? ` (${reason})` : ""}`);
   }
 
   // ── Events: each stage takes those it knows and ignores the rest ──
@@ -359,16 +360,16 @@ export class Connection implements Member, Writable {
   /** Turned away in words: the reason after what is queued, then the close. */
   #goodbye(refusal: Exclude<Refusal, "denied">, why: Disconnect | "refused"): void {
     this.#move({ kind: "out", why });
-    this.notice(GOODBYE[refusal]);
+    this.notice(goodbye(this.#venue.says, refusal));
     this.outbox.end();
   }
 
   #askPassword(password: Secret, timer: Timer): void {
     const login = new Login(password, this.#venue.rules.loginPauseMs, {
-      ask: () => this.notice(NOTICE.password),
+      ask: () => this.notice(this.#venue.says.password),
       refuse: (last) => {
         this.#venue.log.debug(`${this.address}: wrong password`);
-        this.notice(NOTICE.wrongPassword);
+        this.notice(this.#venue.says.wrongPassword);
         if (!last) return;
         this.#refused("wrong password");
         this.#out("login");
@@ -424,6 +425,10 @@ export class Connection implements Member, Writable {
       arrival.json = input.mode === "json";
       return true;
     }
+    if (input.kind === "join" && arrival.room === undefined) {
+      arrival.room = input.room;
+      return true;
+    }
     return false;
   }
 
@@ -468,7 +473,7 @@ export class Connection implements Member, Writable {
     this.#metrics.linesIn++;
     stage.lastLine = this.#venue.now;
     if (stage.bucket && !stage.bucket.take(stage.lastLine)) {
-      if (!stage.warnedSlow) this.#venue.hub.tell(this, NOTICE.slowDown, { code: "slow_down" });
+      if (!stage.warnedSlow) this.#venue.hub.tell(this, this.#venue.says.slowDown, { code: "slow_down" });
       stage.warnedSlow = true;
       return;
     }
@@ -479,7 +484,7 @@ export class Connection implements Member, Writable {
   #tooLong(): void {
     const stage = this.stage;
     if (stage.kind === "lobby") this.#join(true, stage.arrival);
-    if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
+    if (this.stage.kind === "in") this.#venue.hub.tell(this, this.#venue.says.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
   }
 
   /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */
