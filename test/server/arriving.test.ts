@@ -131,3 +131,23 @@ test("a TLS client on the plain port gets one plain line and the close; the room
   const carol = await join(server.port);
   expect(await linesUntil(alice, seen, new RegExp(`^${escape(carol.name)} has arrived$`))).toEqual([`${carol.name} has arrived`]);
 });
+
+test("/join #room sent at once: it arrives in that room under its name, and #main never hears of it", async () => {
+  const alice = await join(server.port);
+  const seen = alice.lines.all.length;
+  const room = freshName("den");
+  const carol = await dial(server.port);
+  carol.send(`/join #${room}\n`);
+  await carol.until(/^You are /);
+  const name = freshName("dan");
+  const dan = await dial(server.port);
+  dan.send(`/nick ${name}\n/join #${room}\n`);
+  await dan.until(new RegExp(`^You are ${name}$`));
+  await carol.until(new RegExp(`^${name} has arrived$`));
+  const marker = unique("in-the-den");
+  dan.say(marker);
+  await carol.until(new RegExp(`^${name}: ${marker}$`));
+  // Carol's own arrival in #main would have been the first thing alice heard; the next newcomer to #main is.
+  const erin = await join(server.port);
+  expect(await linesUntil(alice, seen, new RegExp(`^${escape(erin.name)} has arrived$`))).toEqual([`${erin.name} has arrived`]);
+});
