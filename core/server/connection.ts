@@ -97,6 +97,10 @@ export type Stage =
   /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
   | { kind: "out"; why: Disconnect | "refused" };
 
+/** The stages that hold nothing are shared: a crowd arriving does not make one of each per person. */
+const NEW: Stage = Object.freeze({ kind: "new" });
+const LOBBY: Stage = Object.freeze({ kind: "lobby" });
+
 /** Stages counted in the limits: let in, and not yet out. */
 function counted(stage: Stage): boolean {
   return stage.kind === "handshake" || stage.kind === "password" || stage.kind === "lobby" || stage.kind === "in";
@@ -138,10 +142,12 @@ function plainIp(address: string): string {
 export class Connection implements Member, Writable {
   readonly address: string;
   readonly ip: string;
-  readonly parsedIp?: Ip;
   readonly outbox: Outbox;
-  readonly reader: LineReader;
-  stage: Stage = { kind: "new" };
+  /** Made on the first bytes: most of a crowd never says a word. */
+  #reader?: LineReader;
+  /** Parsed when first asked for (an access list, a ban): null when unreadable. */
+  #parsedIp?: Ip | null;
+  stage: Stage = NEW;
   readonly #venue: Venue;
   readonly #metrics: Metrics;
   /** The TLS handshake is this connection's own to do (not a web page's: Bun.serve did it). */
@@ -157,10 +163,13 @@ export class Connection implements Member, Writable {
     this.#metrics = venue.metrics;
     this.#tls = venue.rules.tls && transport.arrival === undefined;
     this.ip = plainIp(transport.remoteAddress);
-    this.parsedIp = parseIp(this.ip);
     this.address = formatAddress(this.ip, transport.remotePort);
-    this.reader = new LineReader(venue.rules.maxLine);
     this.outbox = new Outbox(this, venue.turn, venue.outbox);
+  }
+
+  get parsedIp(): Ip | undefined {
+    if (this.#parsedIp === undefined) this.#parsedIp = parseIp(this.ip) ?? null;
+    return this.#parsedIp ?? undefined;
   }
 
   // ── The transport, as the outbox sees it ──
@@ -249,8 +258,8 @@ export class Connection implements Member, Writable {
     }
     let bytes = chunk;
     if (this.#telnet || chunk.includes(IAC)) bytes = (this.#telnet ??= new Telnet()).strip(chunk);
-    if (stage.kind === "lobby") stage.arrival ??= {};
-    this.reader.push(
+    if (stage.kind === "lobby") this.#arrival(); // its first bytes have come
+    (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(
       bytes,
       (line) => this.#line(line),
       () => this.#tooLong(),
@@ -271,11 +280,11 @@ export class Connection implements Member, Writable {
     this.#venue.tick();
     if (stage.kind === "password") {
       stage.inputEnded = true;
-      this.reader.finish((line) => this.#line(line));
+      this.#reader?.finish((line) => this.#line(line));
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
       if (stage.kind === "lobby") this.#join(stage.arrival !== undefined, stage.arrival);
-      this.reader.finish((line) => this.#line(line));
+      this.#reader?.finish((line) => this.#line(line));
     }
     this.#out("closed");
   }
@@ -390,12 +399,13 @@ export class Connection implements Member, Writable {
     const stage = this.stage;
     const inputEnded = stage.kind === "password" && stage.inputEnded;
     // A ban given while this one was typing its password counts too.
-    if (this.#venue.bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
-    this.#move({ kind: "lobby" });
+    const { bans } = this.#venue;
+    if (bans.size > 0 && bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
+    this.#move(LOBBY);
     // What came behind the password are its first lines.
     for (const line of after) {
       const now = this.stage;
-      if (now.kind === "lobby") this.#arriving(now, line);
+      if (now.kind === "lobby") this.#arriving(line);
       else this.#said(line);
     }
     // A peer that has finished sending has nothing more to say about arriving.
@@ -405,11 +415,25 @@ export class Connection implements Member, Writable {
   }
 
   /** A line before it is in the room: one that says how to arrive is kept; any other lets it in, as asked so far, and is said. */
-  #arriving(stage: Extract<Stage, { kind: "lobby" }>, text: string): void {
-    const arrival = (stage.arrival ??= {});
+  #arriving(text: string): void {
+    const arrival = this.#arrival();
     if (this.#opening(arrival, text)) return;
     this.#join(true, arrival);
     this.#said(text);
+  }
+
+  /**
+   * What the lobby holds of its first lines, from its first bytes on. The empty lobby stage is
+   * shared, so the first bytes replace it with one of its own: the same stage, holding more, and
+   * no move (its place in the lobby's queue stays).
+   */
+  #arrival(): Arrival {
+    const stage = this.stage;
+    if (stage.kind !== "lobby") return {};
+    if (stage.arrival) return stage.arrival;
+    const arrival: Arrival = {};
+    this.stage = { kind: "lobby", arrival };
+    return arrival;
   }
 
   /** Whether a first line says how to arrive, kept in arrival if so. A second one of a kind is said in the room, as usual. */
@@ -460,7 +484,7 @@ export class Connection implements Member, Writable {
   #line(bytes: Uint8Array): void {
     const stage = this.stage;
     if (stage.kind === "password") return stage.login.answer(decodeLine(bytes));
-    if (stage.kind === "lobby") return this.#arriving(stage, decodeLine(bytes));
+    if (stage.kind === "lobby") return this.#arriving(decodeLine(bytes));
     if (stage.kind === "in") this.#said(decodeLine(bytes));
   }
 

@@ -22,7 +22,7 @@ export class Lobby<T> {
   #scheduled = false;
 
   /**
-   * busy: the room has not yet written out what the last ones let in caused; wait.
+   * busy: the welcomes of the last ones let in are not yet written; wait.
    * windowMs: how long each waits, at least, before its turn.
    */
   constructor(enter: (who: T) => void, busy: () => boolean = () => false, windowMs = 0) {
