@@ -8,17 +8,21 @@
  * BUDGET_MS per turn. One that speaks or leaves before its turn is let in at once.
  */
 const BUDGET_MS = 5;
+/** This many waiting at once is a crowd at the door: the room is told to hold its news of them a while (turn.ts). */
+const CROWD = 32;
 
 export class Lobby<T> {
   readonly #waiting = new Set<T>();
   readonly #enter: (who: T) => void;
   readonly #busy: () => boolean;
+  readonly #crowd: () => void;
   #scheduled = false;
 
-  /** busy: the welcomes of the last ones let in are not yet written; wait. */
-  constructor(enter: (who: T) => void, busy: () => boolean = () => false) {
+  /** busy: the welcomes of the last ones let in are not yet written; wait. crowd: a crowd is waiting at the door. */
+  constructor(enter: (who: T) => void, busy: () => boolean = () => false, crowd: () => void = () => {}) {
     this.#enter = enter;
     this.#busy = busy;
+    this.#crowd = crowd;
   }
 
   get size(): number {
@@ -50,6 +54,7 @@ export class Lobby<T> {
 
   readonly #run = (): void => {
     const deadline = performance.now() + BUDGET_MS;
+    if (this.#waiting.size >= CROWD) this.#crowd();
     if (!this.#busy())
       for (const who of this.#waiting) {
         this.#waiting.delete(who);

@@ -75,6 +75,7 @@ export class ChatServer {
   readonly #lobby = new Lobby<Connection>(
     (c) => c.letIn(),
     () => this.#turn.behind,
+    () => this.#turn.holdForCrowd(),
   );
   /** What every connection's life needs of this server. */
   readonly #venue: Venue;

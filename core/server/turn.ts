@@ -19,6 +19,14 @@ const CLOCK_EVERY = 16;
  */
 const COALESCE_MS = 1;
 const LITTLE = 256;
+/**
+ * While a crowd arrives, the room's news (each arrival, to everyone already in) waits this long
+ * between rounds of writes. Those rounds are most of a storm's work, and the clients reading them
+ * share the machine with the ones still connecting: written continuously they starve the door
+ * (the kernel drops connects past 512 waiting, and each dropped one retries a second later).
+ * Held, the door stays quick, and each round carries more lines in the same number of writes.
+ */
+const CROWD_MS = 100;
 
 export class Turn implements Schedule {
   /** Outboxes with something for their peer alone (a welcome, a reply, a goodbye): written first. */
@@ -29,6 +37,12 @@ export class Turn implements Schedule {
    */
   readonly #readers = new Set<Flushable>();
   #channels: Broadcast[] = [];
+  /** Channels with lines held back while a crowd arrives. */
+  readonly #heldChannels = new Set<Broadcast>();
+  /** Until then (ms, the turn's clock) channel readers are not written: a crowd is arriving. */
+  #crowdUntil = 0;
+  /** The timer that ends a hold, when nothing else is to be written before. */
+  #sleep?: Timer;
   #scheduled = false;
   #scratch = new Uint8Array(0);
   #lastFlush = 0;
@@ -66,7 +80,24 @@ export class Turn implements Schedule {
     this.#wake();
   }
 
+  /**
+   * A crowd is arriving: the readers of channels wait up to CROWD_MS from now (lines for one peer
+   * do not). A hold is not stretched, and the next one begins only once every reader has written
+   * what the last one kept back: the room hears of the crowd in rounds, never not at all.
+   */
+  holdForCrowd(): void {
+    const now = this.#now();
+    if (now < this.#crowdUntil || this.#readers.size > 0 || this.#heldChannels.size > 0) return;
+    this.#crowdUntil = now + CROWD_MS;
+  }
+
   #wake(): void {
+    if (this.#sleep) {
+      // Asleep until a hold ends: something new may be for one peer, and that does not wait.
+      clearTimeout(this.#sleep);
+      this.#sleep = undefined;
+      this.#scheduled = false;
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(this.#end);
@@ -105,15 +136,27 @@ export class Turn implements Schedule {
     }
     const channels = this.#channels;
     this.#channels = [];
-    for (const channel of channels) for (const reader of channel.readers) this.#readers.add(reader);
-    for (const reader of this.#readers) {
-      if (!due()) break;
-      this.#readers.delete(reader);
-      reader.flush();
+    const holding = start < this.#crowdUntil;
+    if (holding) {
+      // Their readers wait; a held channel is not settled, so its new lines do not schedule it again.
+      for (const channel of channels) this.#heldChannels.add(channel);
+    } else {
+      for (const channel of this.#heldChannels) channels.push(channel);
+      this.#heldChannels.clear();
+      for (const channel of channels) for (const reader of channel.readers) this.#readers.add(reader);
+      for (const reader of this.#readers) {
+        if (!due()) break;
+        this.#readers.delete(reader);
+        reader.flush();
+      }
+      for (const channel of channels) channel.settle();
     }
-    for (const channel of channels) channel.settle();
     this.#lastFlush = this.#now();
-    this.#scheduled = this.#direct.size > 0 || this.#readers.size > 0 || this.#channels.length > 0;
-    if (this.#scheduled) setImmediate(this.#end);
+    this.#sleep = undefined;
+    const now = this.#direct.size > 0 || this.#channels.length > 0 || (!holding && this.#readers.size > 0);
+    const later = holding && (this.#readers.size > 0 || this.#heldChannels.size > 0);
+    this.#scheduled = now || later;
+    if (now) setImmediate(this.#end);
+    else if (later) this.#sleep = setTimeout(this.#end, this.#crowdUntil - this.#lastFlush);
   };
 }

@@ -42,3 +42,14 @@ test("while the room is busy nobody is let in; cleared, nobody is", async () => 
   await nextTurn();
   expect(entered).toEqual(["a"]);
 });
+
+test("32 waiting at once is a crowd: the room is told; a few are not", async () => {
+  let crowds = 0;
+  const lobby = new Lobby<number>(() => {}, () => false, () => crowds++);
+  for (let i = 0; i < 31; i++) lobby.add(i);
+  await nextTurn();
+  expect(crowds).toBe(0);
+  for (let i = 0; i < 32; i++) lobby.add(100 + i);
+  await nextTurn();
+  expect(crowds).toBe(1);
+});
