@@ -1,5 +1,5 @@
 // One event-loop turn of output: every outbox with something new is written once when the turn ends, within a time budget.
-import type { Broadcast, Flushable, Schedule } from "./schedule.ts";
+import type { Broadcast, Flushable, Reader, Schedule } from "./schedule.ts";
 
 /**
  * How long the end of a turn may spend writing. Past it, the outboxes not yet written wait for
@@ -28,14 +28,45 @@ const LITTLE = 256;
  */
 const CROWD_MS = 100;
 
+/**
+ * Outboxes to write, in order: an array and a cursor. Not a Set: a set of 10 000 members holds a
+ * hash table of about 100 bytes each, for as long as the set lives.
+ */
+class Queue<T> {
+  #items: (T | undefined)[] = [];
+  #next = 0;
+
+  get size(): number {
+    return this.#items.length - this.#next;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** The first item (the queue must not be empty), taken out. */
+  take(): T {
+    const item = this.#items[this.#next]!;
+    this.#items[this.#next++] = undefined;
+    if (this.#next === this.#items.length) {
+      this.#items = [];
+      this.#next = 0;
+    } else if (this.#next >= 1024 && this.#next * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#next);
+      this.#next = 0;
+    }
+    return item;
+  }
+}
+
 export class Turn implements Schedule {
-  /** Outboxes with something for their peer alone (a welcome, a reply, a goodbye): written first. */
-  readonly #direct = new Set<Flushable>();
+  /** Outboxes with something for their peer alone (a welcome, a reply, a goodbye): written first. An outbox schedules itself once. */
+  readonly #direct = new Queue<Flushable>();
   /**
-   * Readers of a channel not written since its last lines, in order. A set: a reader still
-   * waiting from an earlier turn keeps its place, and writes the newer lines too when it comes.
+   * Readers of a channel not written since its last lines, in order, each once (marked waiting):
+   * a reader still waiting from an earlier turn keeps its place, and writes the newer lines too when it comes.
    */
-  readonly #readers = new Set<Flushable>();
+  readonly #readers = new Queue<Reader>();
   #channels: Broadcast[] = [];
   /** Channels with lines held back while a crowd arrives. */
   readonly #heldChannels = new Set<Broadcast>();
@@ -70,7 +101,7 @@ export class Turn implements Schedule {
 
   /** Writes the outbox when this turn ends. */
   schedule(outbox: Flushable): void {
-    this.#direct.add(outbox);
+    this.#direct.push(outbox);
     this.#wake();
   }
 
@@ -128,12 +159,8 @@ export class Turn implements Schedule {
       return !over;
     };
     // Lines for one peer first (a newcomer's welcome): the door stays quick while the room catches up.
-    // A flush may queue more (a goodbye): the set takes it at its end, and this loop still comes to it.
-    for (const outbox of this.#direct) {
-      if (!due()) break;
-      this.#direct.delete(outbox);
-      outbox.flush();
-    }
+    // A flush may queue more (a goodbye): the queue takes it at its end, and this loop still comes to it.
+    while (this.#direct.size > 0 && due()) this.#direct.take().flush();
     const channels = this.#channels;
     this.#channels = [];
     const holding = start < this.#crowdUntil;
@@ -143,10 +170,16 @@ export class Turn implements Schedule {
     } else {
       for (const channel of this.#heldChannels) channels.push(channel);
       this.#heldChannels.clear();
-      for (const channel of channels) for (const reader of channel.readers) this.#readers.add(reader);
-      for (const reader of this.#readers) {
-        if (!due()) break;
-        this.#readers.delete(reader);
+      for (const channel of channels) {
+        for (const reader of channel.readers) {
+          if (reader.waiting) continue;
+          reader.waiting = true;
+          this.#readers.push(reader);
+        }
+      }
+      while (this.#readers.size > 0 && due()) {
+        const reader = this.#readers.take();
+        reader.waiting = false;
         reader.flush();
       }
       for (const channel of channels) channel.settle();
