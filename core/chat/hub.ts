@@ -389,7 +389,10 @@ export class Hub {
   /** Someone went out of room: an empty room with nothing to keep goes at once; one with history or a topic waits to be forgotten. */
   #vacated(room: Room): void {
     if (room.size > 0 || room === this.#main) return;
-    room.emptySince = this.#now();
+    // One past every room's: later than any room emptied before, on every server, loaded rooms included.
+    let last = 0;
+    for (const other of this.#rooms.values()) if (other.emptySince > last) last = other.emptySince;
+    room.emptySince = last + 1;
     if (room.bare) this.#rooms.delete(room.key);
   }
 
@@ -590,8 +593,11 @@ export class Hub {
     if (arriving && !local.json) {
       const { roster } = room;
       member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
-      if (room !== this.#main) this.tell(member, this.#says.nowIn(room.tag));
-      if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
+      // In #main a newcomer on nc sees the welcome and nothing more; /topic shows the topic.
+      if (room !== this.#main) {
+        this.tell(member, this.#says.nowIn(room.tag));
+        if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
+      }
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
       const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;
