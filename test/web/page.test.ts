@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { closePeers, escape, join, unique } from "../helpers.ts";
+import { dialTls, makeCertificates } from "../secure.ts";
 import { launchBrowser, logLines, say, serveWeb, visit, welcomed } from "./browser.ts";
 
 /** The page's document, as the functions given to page.evaluate see it (they run in the browser). */
 declare const document: { hidden: boolean; activeElement: { id: string; textContent: string | null } | null; dispatchEvent(event: Event): boolean };
+declare const location: { protocol: string };
 
 let browser: Browser;
 beforeAll(async () => {
@@ -179,5 +181,27 @@ test("the compiled binary alone in an empty folder serves a page that works", as
     await nc.until(new RegExp(`^${escape(ann.name)}: ${escape(text)}$`));
   } finally {
     rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test("with --tls-cert and --tls-key the page is https and its socket wss, beside TLS on the chat port", async () => {
+  const certs = makeCertificates();
+  try {
+    await using server = await serveWeb(["--tls-cert", certs.cert, "--tls-key", certs.key]);
+    expect(server.url).toStartWith("https://127.0.0.1:");
+    // The test's own CA is not the browser's: the certificate is what this test made, so it is not checked.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const name = await welcomed(page);
+    expect(await page.evaluate(() => location.protocol)).toBe("https:");
+    const peer = await dialTls(server.port, certs.ca);
+    await peer.lines.until(/^You are /);
+    const text = unique("secure");
+    await say(page, text);
+    await peer.lines.until(new RegExp(`^${escape(name)}: ${escape(text)}$`));
+    peer.close();
+  } finally {
+    certs.remove();
   }
 });
