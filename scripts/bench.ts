@@ -74,7 +74,7 @@ function header(): string {
   return [
     `# chat bench, ${started.toISOString().replace(/\.\d+Z$/, "Z")}`,
     "",
-    `- Command: \`npm run bench${QUICK ? " -- --quick" : ""}\` at commit ${commit}${dirty}`,
+    `- Command: \`npm run bench${QUICK || values.web ? ` --${QUICK ? " --quick" : ""}${values.web ? " --web" : ""}` : ""}\` at commit ${commit}${dirty}`,
     `- Machine: ${m.cores} cores (${m.model}), ${m.memory_gib} GiB memory, Linux ${m.kernel}, Bun ${m.bun}`,
     `- Load generator and references: \`bench/\` (load, seed, tuned); chat runs as \`${CHAT.argv.join(" ")}\``,
     "- Columns: one per target, then each target's figure divided by the first's. Compare within one run: the machine is shared and drifts (see the CPU calibration rows).",
