@@ -260,6 +260,30 @@ export async function chatConnect(port: number, args: string[] = [], input = "",
   return { code, stdout: client.stdout.all, stderr: client.stderr.all };
 }
 
+/** `ncat -l -k --chat` on a free port: a line server that is not chat. Stopped when disposed. */
+export async function ncatChat(): Promise<{ port: number; [Symbol.asyncDispose](): Promise<void> }> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  // Its input stays open: at the end of it, ncat hangs up on everyone. With -v it says when it listens; a connection
+  // that only checks it is up and resets would make it quit (getpeername fails).
+  const proc = Bun.spawn(["ncat", "-v", "-l", "-k", "--chat", "127.0.0.1", String(port)], { stdin: "pipe", stdout: "ignore", stderr: "pipe" });
+  spawned.add(proc);
+  const log = new Lines();
+  void pump(proc.stderr, log);
+  const stop = async () => {
+    proc.kill();
+    await proc.exited;
+  };
+  try {
+    await log.until(/^Ncat: Listening on /);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, [Symbol.asyncDispose]: stop };
+}
+
 /** Closes every peer a test opened and did not close. */
 export function closePeers(): void {
   for (const peer of peers) peer.close();
