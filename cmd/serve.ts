@@ -3,7 +3,7 @@ import { AccessList } from "../core/server/access.ts";
 import { Secret } from "../core/chat/secret.ts";
 import { Bans, type Ban } from "../core/chat/bans.ts";
 import { ChatError, usageError } from "../core/errors.ts";
-import { DEFAULT_HISTORY } from "../core/chat/hub.ts";
+import { DEFAULT_HISTORY, DEFAULT_MAX_ROOMS } from "../core/chat/hub.ts";
 import { LANGS, wordsFor } from "../core/wire/messages.ts";
 import { serveMetrics } from "../core/server/monitor.ts";
 import { Moderation } from "../core/chat/moderation.ts";
@@ -40,6 +40,7 @@ const serveArgs = {
   anonymous: flag("room", "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]"),
   history: option("room", `chat lines replayed to a newcomer, 0 = off (default ${DEFAULT_HISTORY}) [CHAT_HISTORY]`, "N"),
   motd: option("room", "file whose lines every newcomer sees after the welcome [CHAT_MOTD]", "FILE"),
+  "max-rooms": option("room", `rooms kept at most; past it the one empty longest is forgotten, 0 = no limit (default ${DEFAULT_MAX_ROOMS}) [CHAT_MAX_ROOMS]`, "N"),
   "max-line": option("limits", "longest line in bytes; longer ones are dropped (default 4096) [CHAT_MAX_LINE]", "BYTES"),
   "max-queue": option("limits", "bytes queued for a client that does not read before it is dropped (default 1MiB) [CHAT_MAX_QUEUE]", "BYTES"),
   rate: option("limits", "lines a second per client, 0 = no flood control (default 5) [CHAT_RATE]", "N"),
@@ -82,6 +83,7 @@ function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptio
     words: wordsFor(lang),
     anonymous: pickBoolean(args, env, "anonymous"),
     history: parseCount(get("history") ?? String(DEFAULT_HISTORY), "--history"),
+    maxRooms: parseCount(get("max-rooms") ?? String(DEFAULT_MAX_ROOMS), "--max-rooms"),
     motdFile: get("motd"),
     maxLine,
     maxQueue: parseSize(get("max-queue") ?? "1MiB", "--max-queue"),

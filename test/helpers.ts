@@ -251,6 +251,16 @@ export async function join(port: number): Promise<Peer> {
   return peer;
 }
 
+/** Joins and takes a name unique to the test (label-PID-…, at most 32 characters). */
+export async function joinAs(port: number, label: string): Promise<Peer> {
+  const peer = await join(port);
+  const name = unique(label).slice(0, 32);
+  peer.say(`/nick ${name}`);
+  await peer.until(new RegExp(`^${escape(peer.name)} is now known as ${escape(name)}$`));
+  peer.name = name;
+  return peer;
+}
+
 /** `chat connect 127.0.0.1:PORT ...args` fed input on stdin; resolves with what it printed and its exit code. */
 export async function chatConnect(port: number, args: string[] = [], input = "", env: Record<string, string> = {}) {
   const client = run(["connect", `127.0.0.1:${port}`, ...args], { env });

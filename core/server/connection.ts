@@ -7,7 +7,7 @@ import { parseIp, type Ip } from "../wire/cidr.ts";
 import { parseInput } from "../wire/commands.ts";
 import { toJson, type Reason } from "../wire/events.ts";
 import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
-import { NOTICE } from "../wire/messages.ts";
+import type { Notices } from "../wire/messages.ts";
 import { cleanText, isBlank } from "../wire/sanitize.ts";
 import { formatAddress } from "../errors.ts";
 import type { Lobby } from "./lobby.ts";
@@ -45,6 +45,8 @@ export interface Venue {
   readonly log: Log;
   readonly bans: Bans;
   readonly rules: Rules;
+  /** The replies, in the room's language. */
+  readonly says: Notices;
   /** The clock as last read: lines of one chunk share it. */
   readonly now: number;
   /** Reads the clock (once per socket or timer event: it is not free). */
@@ -98,11 +100,10 @@ function leaveReason(why: Disconnect | "refused"): Reason | undefined {
   return why === "idle" || why === "too slow" ? why : undefined;
 }
 
-const GOODBYE: Record<Exclude<Refusal, "denied">, string> = {
-  full: NOTICE.serverFull,
-  "shutting down": NOTICE.shuttingDown,
-  banned: NOTICE.banned,
-};
+/** What one turned away is told. */
+function goodbye(says: Notices, refusal: Exclude<Refusal, "denied">): string {
+  return { full: says.serverFull, "shutting down": says.shuttingDown, banned: says.banned }[refusal];
+}
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -335,16 +336,16 @@ export class Connection implements Member, Writable {
   /** Turned away in words: the reason after what is queued, then the close. */
   #goodbye(refusal: Exclude<Refusal, "denied">, why: Disconnect | "refused"): void {
     this.#move({ kind: "out", why });
-    this.notice(GOODBYE[refusal]);
+    this.notice(goodbye(this.#venue.says, refusal));
     this.outbox.end();
   }
 
   #askPassword(password: Secret, timer: Timer): void {
     const login = new Login(password, this.#venue.rules.loginPauseMs, {
-      ask: () => this.notice(NOTICE.password),
+      ask: () => this.notice(this.#venue.says.password),
       refuse: (last) => {
         this.#venue.log.debug(`${this.address}: wrong password`);
-        this.notice(NOTICE.wrongPassword);
+        this.notice(this.#venue.says.wrongPassword);
         if (last) this.#out("login");
       },
       admit: (after) => this.#enter(after),
@@ -399,7 +400,7 @@ export class Connection implements Member, Writable {
     this.#metrics.linesIn++;
     stage.lastLine = this.#venue.now;
     if (stage.bucket && !stage.bucket.take(stage.lastLine)) {
-      if (!stage.warnedSlow) this.#venue.hub.tell(this, NOTICE.slowDown, { code: "slow_down" });
+      if (!stage.warnedSlow) this.#venue.hub.tell(this, this.#venue.says.slowDown, { code: "slow_down" });
       stage.warnedSlow = true;
       return;
     }
@@ -408,7 +409,7 @@ export class Connection implements Member, Writable {
   }
 
   #tooLong(): void {
-    if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
+    if (this.stage.kind === "in") this.#venue.hub.tell(this, this.#venue.says.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
   }
 
   /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */

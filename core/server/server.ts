@@ -9,7 +9,7 @@ import { Feed } from "./feed.ts";
 import { Hub } from "../chat/hub.ts";
 import { Lobby } from "./lobby.ts";
 import type { Log } from "./log.ts";
-import { NOTICE, type Words } from "../wire/messages.ts";
+import type { Words } from "../wire/messages.ts";
 import { Metrics, type Refusal } from "./metrics.ts";
 import { Moderation } from "../chat/moderation.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
@@ -34,6 +34,8 @@ export interface ServerOptions {
   /** Milliseconds of silence before a client is dropped; 0 = never. */
   idleMs: number;
   history: number;
+  /** Rooms kept at most; 0 = no limit. */
+  maxRooms?: number;
   motd: string[];
   /** --allow and --deny; by default everyone. */
   access?: AccessList;
@@ -92,6 +94,7 @@ export class ChatServer {
       words: options.words,
       anonymous: options.anonymous,
       history: options.history,
+      ...(options.maxRooms === undefined ? {} : { maxRooms: options.maxRooms }),
       motd: options.motd,
       moderation: this.#moderation,
       audience,
@@ -109,6 +112,7 @@ export class ChatServer {
       metrics: this.metrics,
       log,
       bans: this.#moderation.bans,
+      says: options.words.notice,
       rules: {
         tls: options.tls !== undefined,
         password: options.password,
@@ -144,6 +148,7 @@ export class ChatServer {
       waiting: this.#counted - this.hub.size,
       queuedBytes,
       historyLines: this.hub.historySize,
+      rooms: this.hub.rooms(),
     });
   }
 
@@ -188,7 +193,7 @@ export class ChatServer {
     clearInterval(this.#idleTimer);
     this.#lobby.clear();
     this.#now = Date.now();
-    this.hub.announce(NOTICE.shuttingDown);
+    this.hub.announce(this.#options.words.notice.shuttingDown);
     // Every goodbye first, then everyone out: nobody is told of the others leaving.
     for (const c of this.#connections) c.outbox.end();
     for (const c of this.#connections) c.shutDown();
