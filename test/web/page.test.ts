@@ -84,6 +84,8 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   const name = unique("ann");
   await say(ann.page, `/nick ${name}`);
   await ann.page.locator("#me", { hasText: name }).waitFor();
+  await say(ann.page, "/join #dev");
+  await ann.page.locator("#room", { hasText: /^#dev$/ }).waitFor();
   const typed = `half a thought ${unique("typed")}`;
   await ann.page.locator("#line").fill(typed);
   await first.kill("SIGKILL");
@@ -92,7 +94,11 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
   await ann.page.locator("#me", { hasText: name }).waitFor();
   expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+  // Back in the room it was in, too.
+  expect(await ann.page.locator("#room").textContent()).toBe("#dev");
   const nc = await join(second.port);
+  nc.say("/join #dev");
+  await nc.until(/^\* you are now in #dev$/);
   await ann.page.locator("#line").press("Enter");
   await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
 });
@@ -204,4 +210,38 @@ test("with --tls-cert and --tls-key the page is https and its socket wss, beside
   } finally {
     certs.remove();
   }
+});
+
+test("/join from the page, clicked or typed: it moves rooms, shows the room's people and topic, and nc people in both rooms see it", async () => {
+  await using server = await serveWeb();
+  const stay = await join(server.port);
+  const dev = await join(server.port);
+  dev.say("/join #dev");
+  await dev.until(/^\* you are now in #dev$/);
+  const topic = unique("topic");
+  dev.say(`/topic ${topic}`);
+  await dev.until(new RegExp(`set the topic: ${escape(topic)}$`));
+  const ann = await visit(browser, server.url);
+  // The rooms list comes from /rooms: #dev is there to click, with its one person.
+  const devButton = ann.page.locator("#rooms button", { hasText: "#dev" });
+  await devButton.waitFor();
+  expect(await devButton.textContent()).toBe("#dev1");
+  await devButton.click();
+  await ann.page.locator("#room", { hasText: /^#dev$/ }).waitFor();
+  await dev.until(new RegExp(`^${escape(ann.name)} has arrived$`));
+  await stay.until(new RegExp(`^${escape(ann.name)} went to #dev$`));
+  expect(await ann.page.locator("#topic").textContent()).toBe(topic);
+  await ann.page.locator("#people li", { hasText: dev.name }).waitFor();
+  expect(await ann.page.locator("#people li", { hasText: stay.name }).count()).toBe(0);
+  expect(await ann.page.title()).toBe("#dev · chat");
+  // Said in #dev: dev hears it, stay (in #main) does not.
+  const text = unique("in-dev");
+  await say(ann.page, text);
+  await dev.until(new RegExp(`^${escape(ann.name)}: ${escape(text)}$`));
+  // Typed, as on a terminal.
+  await say(ann.page, "/join #main");
+  await ann.page.locator("#room", { hasText: /^#main$/ }).waitFor();
+  await stay.until(new RegExp(`^${escape(ann.name)} has arrived$`));
+  expect(stay.lines.all.filter((line) => line.includes(text))).toEqual([]);
+  await dev.until(new RegExp(`^${escape(ann.name)} went to #main$`));
 });
