@@ -8,7 +8,7 @@ import type { Input } from "../wire/commands.ts";
 import type { Event, Limits, Reason, RoomInfo } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
-import { encodeWelcome, renderPlain, type Notices, type Words } from "../wire/messages.ts";
+import { encodeWelcome, PRESENT_MAX, renderPlain, type Notices, type Words } from "../wire/messages.ts";
 import type { Arrival, Member } from "./member.ts";
 import { isMuted, Moderation, type Chat, type Someone } from "./moderation.ts";
 import { Room } from "./room.ts";
@@ -588,7 +588,8 @@ export class Hub {
   #welcome(member: Member, local: Local, person: Person, arriving: boolean): void {
     const room = person.room;
     if (arriving && !local.json) {
-      member.send(encodeWelcome(this.#words, person.name, room.roster.joinedNames, this.#motd));
+      const { roster } = room;
+      member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
       if (room !== this.#main) this.tell(member, this.#says.nowIn(room.tag));
       if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
     } else {

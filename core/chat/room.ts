@@ -27,7 +27,7 @@ export class Room {
   }
 
   get size(): number {
-    return this.roster.all.length;
+    return this.roster.size;
   }
 
   /** Nobody in it, and nothing to keep: it can go at once. */

@@ -90,6 +90,10 @@ export type Stage =
   /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
   | { kind: "out"; why: Disconnect | "refused" };
 
+/** The stages that hold nothing are shared: a crowd arriving does not make one of each per person. */
+const NEW: Stage = Object.freeze({ kind: "new" });
+const LOBBY: Stage = Object.freeze({ kind: "lobby" });
+
 /** Stages counted in the limits: let in, and not yet out. */
 function counted(stage: Stage): boolean {
   return stage.kind === "handshake" || stage.kind === "password" || stage.kind === "lobby" || stage.kind === "in";
@@ -129,10 +133,12 @@ function plainIp(address: string): string {
 export class Connection implements Member, Writable {
   readonly address: string;
   readonly ip: string;
-  readonly parsedIp?: Ip;
   readonly outbox: Outbox;
-  readonly reader: LineReader;
-  stage: Stage = { kind: "new" };
+  /** Made on the first bytes: most of a crowd never says a word. */
+  #reader?: LineReader;
+  /** Parsed when first asked for (an access list, a ban): null when unreadable. */
+  #parsedIp?: Ip | null;
+  stage: Stage = NEW;
   readonly #venue: Venue;
   readonly #metrics: Metrics;
   /** The TLS handshake is this connection's own to do (not a web page's: Bun.serve did it). */
@@ -146,10 +152,13 @@ export class Connection implements Member, Writable {
     this.#metrics = venue.metrics;
     this.#tls = venue.rules.tls && transport.arrival === undefined;
     this.ip = plainIp(transport.remoteAddress);
-    this.parsedIp = parseIp(this.ip);
     this.address = formatAddress(this.ip, transport.remotePort);
-    this.reader = new LineReader(venue.rules.maxLine);
     this.outbox = new Outbox(this, venue.turn, venue.outbox);
+  }
+
+  get parsedIp(): Ip | undefined {
+    if (this.#parsedIp === undefined) this.#parsedIp = parseIp(this.ip) ?? null;
+    return this.#parsedIp ?? undefined;
   }
 
   // ── The transport, as the outbox sees it ──
@@ -227,7 +236,7 @@ export class Connection implements Member, Writable {
       if (opensHttp(chunk)) return this.#wrongProtocol("HTTP", HTTP_REPLY);
     }
     if (stage.kind === "lobby") this.#join(true);
-    this.reader.push(
+    (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(
       chunk,
       (line) => this.#line(line),
       () => this.#tooLong(),
@@ -244,11 +253,11 @@ export class Connection implements Member, Writable {
     this.#venue.tick();
     if (stage.kind === "password") {
       stage.inputEnded = true;
-      this.reader.finish((line) => this.#line(line));
+      this.#reader?.finish((line) => this.#line(line));
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
       if (stage.kind === "lobby") this.#join(false);
-      this.reader.finish((line) => this.#line(line));
+      this.#reader?.finish((line) => this.#line(line));
     }
     this.#out("closed");
   }
@@ -364,8 +373,9 @@ export class Connection implements Member, Writable {
     const stage = this.stage;
     const inputEnded = stage.kind === "password" && stage.inputEnded;
     // A ban given while this one was typing its password counts too.
-    if (this.#venue.bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
-    if (!after) return this.#move({ kind: "lobby" });
+    const { bans } = this.#venue;
+    if (bans.size > 0 && bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
+    if (!after) return this.#move(LOBBY);
     this.#join(true);
     for (const line of after) this.#said(line);
     if (inputEnded) this.#out("closed");

@@ -70,7 +70,10 @@ export interface Notices {
 export interface Words {
   lang: Lang;
   youAre(name: string): string;
-  present(names: string[]): string;
+  /** The names of who is here; total: how many are here, when names lists only the first of them. */
+  present(names: string[], total?: number): string;
+  /** After a list of the first `listed` names of `total`: how many more there are, and how to see them all ("" when none). */
+  more(listed: number, total: number): string;
   arrived(name: string): string;
   left(name: string, reason?: Reason): string;
   /** Said to the room someone moved out of. */
@@ -83,6 +86,12 @@ export interface Words {
 const because = (reason?: Reason) => (reason ? ` (${reason})` : "");
 /** Between the names of a list, in every language. */
 export const NAME_SEPARATOR = ", ";
+/**
+ * A newcomer's `Present:` names at most this many people; past it, the line says how many more
+ * there are and that /who lists everyone. In a room of 10 000 the whole list is 170 KB for each
+ * newcomer, to be read by a person who wanted to know who is around.
+ */
+export const PRESENT_MAX = 50;
 
 /** `#dev`: how a room is written wherever it is shown. */
 export function roomTag(name: string): string {
@@ -253,7 +262,8 @@ const CHINESE_NOTICES: Notices = {
 const ENGLISH: Words = {
   lang: "en",
   youAre: (name) => `You are ${name}`,
-  present: (names) => `Present: ${names.join(NAME_SEPARATOR)}`,
+  present: (names, total = names.length) => `Present: ${names.join(NAME_SEPARATOR)}${ENGLISH.more(names.length, total)}`,
+  more: (listed, total) => (total > listed ? ` and ${total - listed} more (${total} in all; /who lists everyone)` : ""),
   arrived: (name) => `${name} has arrived`,
   left: (name, reason) => `${name} has left${because(reason)}`,
   wentTo: (name, room) => `${name} went to ${room}`,
@@ -265,7 +275,8 @@ const ENGLISH: Words = {
 const CHINESE: Words = {
   lang: "zh",
   youAre: (name) => `欢迎 ${name}`,
-  present: (names) => `在线: ${names.join(NAME_SEPARATOR)}`,
+  present: (names, total = names.length) => `在线: ${names.join(NAME_SEPARATOR)}${CHINESE.more(names.length, total)}`,
+  more: (listed, total) => (total > listed ? ` 等 ${total} 人 (/who 列出全部)` : ""),
   arrived: (name) => `${name} 上线`,
   left: (name, reason) => `${name} 下线${because(reason)}`,
   wentTo: (name, room) => `${name} 前往 ${room}`,
@@ -294,7 +305,8 @@ export function renderPlain(event: Event, words: Words): string[] {
   switch (event.type) {
     case "welcome": {
       const lines = [words.youAre(event.name)];
-      if (event.present.length > 0) lines.push(words.present(event.present.map((p) => p.name)));
+      const { present } = event;
+      if (present.length > 0) lines.push(words.present(present.slice(0, PRESENT_MAX).map((p) => p.name), present.length));
       for (const line of event.motd) lines.push(`* ${line}`);
       return lines;
     }
@@ -317,7 +329,8 @@ export function renderPlain(event: Event, words: Words): string[] {
     case "room": {
       const lines = [`* ${words.notice.nowIn(event.room)}`];
       if (event.topic !== undefined) lines.push(`* ${words.notice.topic(event.topic)}`);
-      if (event.present.length > 0) lines.push(words.present(event.present.map((p) => p.name)));
+      const { present } = event;
+      if (present.length > 0) lines.push(words.present(present.slice(0, PRESENT_MAX).map((p) => p.name), present.length));
       return lines;
     }
     case "topic":
@@ -332,20 +345,20 @@ let welcome = new Uint8Array(4096);
 
 /**
  * A newcomer's plain welcome as bytes: the lines renderPlain gives for the welcome event, built
- * around the names already joined and encoded (roster.ts keeps them so), because in a big room
- * they are most of the line and it goes to every newcomer. The bytes are a view of a buffer the
- * next call reuses (a member copies what it keeps): 10 000 newcomers would otherwise leave
- * 10 000 lists of up to 170 KB each for the collector.
+ * around the first names already joined and encoded (roster.ts keeps them so): `listed` holds
+ * the first min(total, PRESENT_MAX) names of the `total` people here. The bytes are a view of a
+ * buffer the next call reuses (a member copies what it keeps).
  */
-export function encodeWelcome(words: Words, name: string, joinedNames: Uint8Array, motd: string[]): Uint8Array {
-  const present = joinedNames.length > 0;
+export function encodeWelcome(words: Words, name: string, listed: Uint8Array, total: number, motd: string[]): Uint8Array {
+  const present = total > 0;
   // present() of no one is the line's lead.
   const head = encoder.encode(`${words.youAre(name)}\n${present ? words.present([]) : ""}`);
-  const tail = encoder.encode(`${present ? "\n" : ""}${motd.map((line) => `* ${line}\n`).join("")}`);
-  const length = head.length + joinedNames.length + tail.length;
+  const more = present ? words.more(Math.min(total, PRESENT_MAX), total) : "";
+  const tail = encoder.encode(`${more}${present ? "\n" : ""}${motd.map((line) => `* ${line}\n`).join("")}`);
+  const length = head.length + listed.length + tail.length;
   if (welcome.length < length) welcome = new Uint8Array(Math.max(length, welcome.length * 2));
   welcome.set(head);
-  welcome.set(joinedNames, head.length);
-  welcome.set(tail, head.length + joinedNames.length);
+  welcome.set(listed, head.length);
+  welcome.set(tail, head.length + listed.length);
   return welcome.subarray(0, length);
 }
