@@ -144,6 +144,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
         if (event.type === "welcome") look.words = wordsFor(session.lang);
         for (const line of formatEvent(event, look)) printed.push(line);
         if (event.type === "welcome" || event.type === "nick") look.self = session.name; // the only events that change our name
+        screen.room = session.room;
       },
       onChunkEnd: flush,
       // A server that is not chat: its lines as they are, less what could take over the terminal.
