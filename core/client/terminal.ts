@@ -173,8 +173,8 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
       await room.throttle.ready();
       const line = outgoing.shift()!;
       if (!isBlank(cleanText(line))) room.throttle.take(1); // a blank line too goes out, and the server ignores it
-      void room.link.write(encodeLine(line));
       screen.waiting = outgoing.length;
+      await room.link.write(encodeLine(line)); // one at a time: a write the kernel took only part of finishes first
       if (saysQuit(line)) return leave();
       screen.redraw();
     }

@@ -344,6 +344,21 @@ describe("a server that is not chat", () => {
     }
   });
 
+  test("a prompt with no newline (`login: `) is shown too, even when the server closes after it", async () => {
+    using stub = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => void socket.write("login: "),
+        data: (socket, bytes) => {
+          if (bytes.toString().includes("hi\n")) socket.end(); // a wrong login: goodbye, with no newline ever
+        },
+      },
+    });
+    const { stdout } = await sh(`printf 'hi\\n' | "$CHAT" connect 127.0.0.1:${stub.port} --name zed`);
+    expect(stdout).toBe("login: ");
+  });
+
   test("lines that come before and after the fallback are all shown, in order", async () => {
     const book = bookServer();
     try {
