@@ -12,6 +12,8 @@
  * name. For someone on nc the window is too short to notice.
  */
 const BUDGET_MS = 5;
+/** This many waiting at once is a crowd at the door: the room is told to hold its news of them a while (turn.ts). */
+const CROWD = 32;
 
 export class Lobby<T> {
   /** Who waits, and since when (performance.now()): in order of arrival, so also in order of their windows' end. */
@@ -19,16 +21,19 @@ export class Lobby<T> {
   readonly #enter: (who: T) => void;
   readonly #busy: () => boolean;
   readonly #windowMs: number;
+  readonly #crowd: () => void;
   #scheduled = false;
 
   /**
    * busy: the welcomes of the last ones let in are not yet written; wait.
    * windowMs: how long each waits, at least, before its turn.
+   * crowd: a crowd is waiting at the door.
    */
-  constructor(enter: (who: T) => void, busy: () => boolean = () => false, windowMs = 0) {
+  constructor(enter: (who: T) => void, busy: () => boolean = () => false, windowMs = 0, crowd: () => void = () => {}) {
     this.#enter = enter;
     this.#busy = busy;
     this.#windowMs = windowMs;
+    this.#crowd = crowd;
   }
 
   get size(): number {
@@ -62,6 +67,7 @@ export class Lobby<T> {
     const now = performance.now();
     const deadline = now + BUDGET_MS;
     let wait = 0; // until the first one still in its window is due
+    if (this.#waiting.size >= CROWD) this.#crowd();
     if (!this.#busy())
       for (const [who, since] of this.#waiting) {
         wait = since + this.#windowMs - now;

@@ -81,6 +81,7 @@ export class ChatServer {
     (c) => c.letIn(),
     () => this.#turn.behind,
     GREETING_MS,
+    () => this.#turn.holdForCrowd(),
   );
   /** What every connection's life needs of this server. */
   readonly #venue: Venue;

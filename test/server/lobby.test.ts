@@ -60,3 +60,14 @@ test("with a greeting window, nobody is let in before it ends, except by letIn; 
   while (short.size > 0 && Date.now() < deadline) await Bun.sleep(5);
   expect(entered).toEqual(["b", "c", "d"]);
 });
+
+test("32 waiting at once is a crowd: the room is told; a few are not", async () => {
+  let crowds = 0;
+  const lobby = new Lobby<number>(() => {}, () => false, 0, () => crowds++);
+  for (let i = 0; i < 31; i++) lobby.add(i);
+  await nextTurn();
+  expect(crowds).toBe(0);
+  for (let i = 0; i < 32; i++) lobby.add(100 + i);
+  await nextTurn();
+  expect(crowds).toBe(1);
+});
