@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import { ROOT, run } from "./helpers.ts";
+import { closePeers, dial, ROOT, run, serve } from "./helpers.ts";
 
 const readme = await Bun.file(join(ROOT, "README.md")).text();
 const docs = readdirSync(join(ROOT, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`);
@@ -35,6 +35,29 @@ test("try it in three commands: serve, connect, nc; then a sample screen", () =>
   const [commands, screen] = [...tryIt.matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1]!);
   expect(commands!.trim().split("\n").map((line) => line.split(/\s+#/)[0]!.trim())).toEqual(["chat serve", "chat connect -n alice", "nc localhost 8000"]);
   expect(screen).toMatch(/^You are /);
+});
+
+test("the sample screen is what nc shows when alice joins with chat connect and they talk", async () => {
+  const tryIt = readme.slice(readme.indexOf("## Try it"), readme.indexOf("## Install"));
+  const screen = [...tryIt.matchAll(/```\w*\n([\s\S]*?)```/g)][1]![1]!.trimEnd().split("\n");
+  const typed = ["hi, I came with nc", "/nick bob"]; // the nc user's own keystrokes, echoed by the terminal, not sent back
+  await using server = await serve();
+  const nc = await dial(server.port);
+  try {
+    const [, address] = await nc.until(/^You are (.+)$/);
+    await using alice = run(["connect", `127.0.0.1:${server.port}`, "-n", "alice"]);
+    alice.proc.stdin.write("hello from chat connect\n");
+    alice.proc.stdin.flush();
+    await nc.until(/^alice: hello from chat connect$/);
+    for (const line of typed) nc.say(line);
+    await nc.until(/ is now known as bob$/);
+    const shown = screen.filter((line) => !typed.includes(line)).map((line) => line.replaceAll(screen[0]!.slice("You are ".length), address!));
+    expect(nc.lines.all).toEqual(shown);
+    alice.proc.stdin.end();
+    expect(await alice.exited).toBe(0);
+  } finally {
+    closePeers();
+  }
 });
 
 test("exactly two set-up commands: one installs and starts a server, one runs the whole test suite", () => {
