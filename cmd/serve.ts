@@ -166,13 +166,13 @@ async function readMotd(file: string | undefined): Promise<string[]> {
   return text === "" ? [] : text.split(/\r?\n/).map((line) => line.trimEnd());
 }
 
-/** Bun's listen says only "Failed to listen at HOST" for a name it cannot resolve: a lookup first says why. */
-async function checkHost(host: string): Promise<void> {
+/** Bun's listen says only "Failed to listen at HOST" or EINVAL for a name it cannot resolve: a lookup first says why. */
+async function checkHost(host: string, flag: string): Promise<void> {
   if (parseIp(host)) return;
   try {
     await Bun.dns.lookup(host);
   } catch {
-    throw new ChatError(`--host ${host}: host not found`);
+    throw new ChatError(`${flag} ${host}: host not found`);
   }
 }
 
@@ -184,7 +184,9 @@ export default defineCommand({
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
     const web = webOptions(args, rawArgs, process.env, options.host);
-    await checkHost(options.host);
+    await checkHost(options.host, "--host");
+    if (web && web.host !== options.host) await checkHost(web.host, "--web-host");
+    if (metrics) await checkHost(metrics.host, "--metrics");
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
     // Before listening: whoever reads "listening on" may signal at once.
     const signalled = new Promise<void>((resolve) => {

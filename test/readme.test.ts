@@ -46,14 +46,14 @@ test("the sample screen is what nc shows when alice joins with chat connect and 
   try {
     const [, address] = await nc.until(/^You are (.+)$/);
     await using alice = run(["connect", `127.0.0.1:${server.port}`, "-n", "alice"]);
-    alice.proc.stdin.write("hello from chat connect\n");
-    alice.proc.stdin.flush();
+    alice.proc.stdin!.write("hello from chat connect\n");
+    alice.proc.stdin!.flush();
     await nc.until(/^alice: hello from chat connect$/);
     for (const line of typed) nc.say(line);
     await nc.until(/ is now known as bob$/);
     const shown = screen.filter((line) => !typed.includes(line)).map((line) => line.replaceAll(screen[0]!.slice("You are ".length), address!));
     expect(nc.lines.all).toEqual(shown);
-    alice.proc.stdin.end();
+    alice.proc.stdin!.end();
     expect(await alice.exited).toBe(0);
   } finally {
     closePeers();

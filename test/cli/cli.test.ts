@@ -267,6 +267,18 @@ test("serve --host with a name that does not resolve: one line naming --host, ex
   expect(chat.stderr.all).toEqual(["chat: --host nosuch.invalid: host not found"]);
 });
 
+test("--web-host and --metrics with a name that does not resolve: one line naming the flag, exit 1, no port opened", async () => {
+  const cases: [string[], string][] = [
+    [["--web", "0", "--web-host", "nosuch.invalid"], "chat: --web-host nosuch.invalid: host not found"],
+    [["--metrics", "nosuch.invalid:9100"], "chat: --metrics nosuch.invalid: host not found"],
+  ];
+  for (const [args, message] of cases) {
+    const chat = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { stdin: "ignore" });
+    expect(await chat.exited).toBe(1);
+    expect(chat.stderr.all).toEqual([message]);
+  }
+});
+
 test("a motd's blank lines at its end are not shown as bare '* ' lines", async () => {
   await Bun.write(joinPath(dir, "motd.txt"), "first motd line\n\nlast motd line  \n\n \n");
   await using server = await serve(["--motd", joinPath(dir, "motd.txt")]);
