@@ -12,6 +12,8 @@ import { encodeWelcome, NOTICE, renderPlain, type Words } from "../wire/messages
 import type { Arrival, Member } from "./member.ts";
 import { isMuted, Moderation, type Chat, type Someone } from "./moderation.ts";
 import { Room } from "./room.ts";
+import { parseBans, serializeBans } from "./bans.ts";
+import { readState, type ChatState, type SavedPerson, type SavedRoom } from "./snapshot.ts";
 import { nameKey, nameProblem } from "../wire/sanitize.ts";
 
 /** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
@@ -141,6 +143,7 @@ export class Hub {
     };
     this.#main = this.#room(MAIN_ROOM);
     this.#bus.onDeliver((change) => this.#apply(change));
+    this.#bus.share?.({ save: () => this.#save(), load: (state) => this.#load(state) });
   }
 
   /** This server's members in the chat. */
@@ -395,6 +398,54 @@ export class Hub {
       case "topic":
         return;
     }
+  }
+
+  /** Everything shared, as plain data: a cluster keeps it for the servers that join later. */
+  #save(): ChatState {
+    const people: SavedPerson[] = [];
+    for (const person of this.#byKey.values()) {
+      const muted = person.mutedUntil === undefined ? undefined : person.mutedUntil === Infinity ? "forever" : person.mutedUntil;
+      people.push({
+        node: person.who.node,
+        id: person.who.id,
+        name: person.name,
+        room: person.room.name,
+        ...(person.away === undefined ? {} : { away: person.away }),
+        ...(person.ip === undefined ? {} : { ip: person.ip }),
+        ...(person.op ? { op: true as const } : {}),
+        ...(muted === undefined ? {} : { muted }),
+      });
+    }
+    const rooms: SavedRoom[] = [];
+    for (const room of this.#rooms.values())
+      if (room.size > 0 || room.history.size > 0 || room.topic !== undefined)
+        rooms.push({ name: room.name, ...(room.topic === undefined ? {} : { topic: room.topic }), history: room.history.lines() });
+    return { version: 1, people, rooms, bans: serializeBans(this.#moderation.bans.list(this.#now())) };
+  }
+
+  /** The cluster's state, before the first change is delivered here and before anyone of ours has joined: nobody is told. */
+  #load(data: unknown): void {
+    const state = readState(data);
+    if (!state) return;
+    for (const saved of state.rooms) {
+      const room = this.#room(saved.name);
+      if (saved.topic !== undefined) room.topic = saved.topic;
+      for (const said of saved.history) room.history.add(said);
+    }
+    for (const saved of state.people) {
+      const room = this.#room(saved.room);
+      const who = { node: saved.node, id: saved.id };
+      const person: Person = { who, name: saved.name, key: nameKey(saved.name), room, op: saved.op === true };
+      if (saved.away !== undefined) person.away = saved.away;
+      if (saved.ip !== undefined) (person as { ip?: string }).ip = saved.ip;
+      if (saved.muted !== undefined) person.mutedUntil = saved.muted === "forever" ? Infinity : saved.muted;
+      let ofNode = this.#people.get(who.node);
+      if (!ofNode) this.#people.set(who.node, (ofNode = new Map()));
+      ofNode.set(who.id, person);
+      this.#byKey.set(person.key, person);
+      room.roster.add(person.name, person.away);
+    }
+    this.#moderation.bans.replace(parseBans(state.bans), this.#now());
   }
 
   #applyJoin(change: Extract<Shared, { kind: "join" }>): void {

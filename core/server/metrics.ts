@@ -1,10 +1,13 @@
 // What --metrics reports: plain counters bumped on the hot path, rendered in the Prometheus text format when scraped.
+import type { ClusterStats } from "../bus/redis/cluster.ts";
 
 export type Refusal = "full" | "denied" | "banned" | "shutting down";
 export type Disconnect = "closed" | "quit" | "idle" | "too slow" | "kicked" | "banned" | "login" | "shutdown";
 
 /** Gauges are read when scraped rather than kept up to date: the hot path pays nothing for them. */
 export interface Gauges {
+  /** A cluster's figures, with --redis. */
+  cluster?: ClusterStats;
   clients: number;
   /** Connections still in the TLS handshake or the password step. */
   waiting: number;
@@ -34,7 +37,7 @@ export class Metrics {
 
   render(gauges: Gauges): string {
     const out: string[] = [];
-    const metric = (name: string, type: "counter" | "gauge", help: string, samples: [string, number][]) => {
+    const metric = (name: string, type: "counter" | "gauge" | "summary", help: string, samples: [string, number][]) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
     };
@@ -50,6 +53,16 @@ export class Metrics {
     metric("chat_disconnects_total", "counter", "Connections ended, by reason.", byReason(this.disconnects));
     metric("chat_queued_bytes", "gauge", "Bytes waiting in outboxes for clients to read.", [["", gauges.queuedBytes]]);
     metric("chat_history_lines", "gauge", "Chat lines kept for newcomers.", [["", gauges.historyLines]]);
+    const cluster = gauges.cluster;
+    if (cluster) {
+      metric("chat_bus_lag_seconds", "summary", "From a change's append to Redis to its delivery here.", [
+        ["_sum", cluster.lagSeconds],
+        ["_count", cluster.delivered],
+      ]);
+      metric("chat_bus_reconnects_total", "counter", "Times the connection to Redis came back after a drop.", [["", cluster.reconnects]]);
+      metric("chat_bus_held_changes", "gauge", "Changes said here and not yet in Redis: held while it is away.", [["", cluster.held]]);
+      metric("chat_bus_duplicates_total", "counter", "Changes found twice in the stream and delivered once.", [["", cluster.duplicates]]);
+    }
     return `${out.join("\n")}\n`;
   }
 }

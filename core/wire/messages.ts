@@ -109,6 +109,8 @@ export const NOTICE = {
   slowDown: "slow down",
   serverFull: "server is full",
   shuttingDown: "server shutting down",
+  reconnecting: "reconnecting to the cluster",
+  reconnected: "reconnected",
   who: (present: readonly Presence[]) => `Present: ${present.map(describePresence).join(", ")}`,
   unknownCommand: (command: string) => `unknown command ${command} (try /help)`,
   usage: (usage: string) => `usage: ${usage}`,
