@@ -13,6 +13,7 @@ const connectArgs = {
   address: { type: "positional", required: false, description: `the room's host, with :PORT or not (default localhost:${DEFAULT_PORT}) [CHAT_ADDRESS]`, valueHint: "HOST[:PORT]" },
   port: { type: "positional", required: false, description: "the port, after the host as nc and telnet take it", valueHint: "PORT" },
   name: option("room", "your name in the room (default: your login name) [CHAT_NAME]", "NAME", "n"),
+  room: option("room", "the room to join on arrival, with its # or not (default #main) [CHAT_ROOM]", "NAME"),
   "password-file": option("room", "file holding the room password (or set CHAT_PASSWORD) [CHAT_PASSWORD_FILE]", "FILE"),
   raw: flag("output", "print the server's lines untouched [CHAT_RAW]"),
   json: flag("output", "print one JSON event per line, for programs [CHAT_JSON]"),
@@ -78,6 +79,9 @@ export default defineCommand({
     const name = pick(args, env, "name");
     const badName = name === undefined ? undefined : nameProblem(name);
     if (badName) throw usageError(`bad --name "${name}": ${badName}`); // before connecting: the room never sees it
+    const room = pick(args, env, "room");
+    const badRoom = room === undefined ? undefined : nameProblem(room.replace(/^#/, ""));
+    if (badRoom) throw usageError(`bad --room "${room}": ${badRoom}`);
     const tls = await trust(args, env);
     const password = await readSecret(pick(args, env, "password-file"), "--password-file", env.CHAT_PASSWORD);
     const common = {
@@ -86,6 +90,7 @@ export default defineCommand({
       host,
       port,
       name: name ?? loginName(),
+      room: room?.replace(/^#/, ""),
       warn,
     };
     // A person at a terminal gets the prompt; anything else gets lines.

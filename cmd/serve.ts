@@ -3,7 +3,7 @@ import { AccessList } from "../core/server/access.ts";
 import { Secret } from "../core/chat/secret.ts";
 import { Bans, type Ban } from "../core/chat/bans.ts";
 import { ChatError, usageError } from "../core/errors.ts";
-import { DEFAULT_HISTORY } from "../core/chat/hub.ts";
+import { DEFAULT_HISTORY, DEFAULT_MAX_ROOMS } from "../core/chat/hub.ts";
 import { LANGS, wordsFor } from "../core/wire/messages.ts";
 import { serveMetrics } from "../core/server/monitor.ts";
 import { Moderation } from "../core/chat/moderation.ts";
@@ -13,6 +13,7 @@ import {
   parseCount,
   parseDuration,
   parseEndpoint,
+  parseOrigins,
   parsePort,
   parseRanges,
   parseRate,
@@ -24,6 +25,7 @@ import {
 } from "../core/options.ts";
 import { parseIp } from "../core/wire/cidr.ts";
 import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
+import { serveWeb } from "../core/server/web.ts";
 import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
@@ -40,6 +42,7 @@ const serveArgs = {
   anonymous: flag("room", "name newcomers guest-N instead of by their address [CHAT_ANONYMOUS]"),
   history: option("room", `chat lines replayed to a newcomer, 0 = off (default ${DEFAULT_HISTORY}) [CHAT_HISTORY]`, "N"),
   motd: option("room", "file whose lines every newcomer sees after the welcome [CHAT_MOTD]", "FILE"),
+  "max-rooms": option("room", `rooms kept at most; past it the one empty longest is forgotten, 0 = no limit (default ${DEFAULT_MAX_ROOMS}) [CHAT_MAX_ROOMS]`, "N"),
   "max-line": option("limits", "longest line in bytes; longer ones are dropped (default 4096) [CHAT_MAX_LINE]", "BYTES"),
   "max-queue": option("limits", "bytes queued for a client that does not read before it is dropped (default 1MiB) [CHAT_MAX_QUEUE]", "BYTES"),
   rate: option("limits", "lines a second per client, 0 = no flood control (default 5) [CHAT_RATE]", "N"),
@@ -57,6 +60,9 @@ const serveArgs = {
   state: option("security", "file where bans are kept across restarts [CHAT_STATE]", "FILE"),
   redis: option("cluster", "join a cluster through Redis: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS; put a password in CHAT_REDIS, not here [CHAT_REDIS]", "URL"),
   cluster: option("cluster", "the cluster's name, the prefix of its keys in Redis (default chat) [CHAT_CLUSTER]", "NAME"),
+  web: option("web", "also serve the room to browsers: the page on this port, its WebSocket at /ws (default off) [CHAT_WEB]", "PORT"),
+  "web-host": option("web", "address the web page listens on (default: --host) [CHAT_WEB_HOST]", "HOST"),
+  "web-origin": option("web", "another site whose pages may open the socket, e.g. https://chat.example.org, or *; repeatable [CHAT_WEB_ORIGIN, comma-separated]", "ORIGIN"),
   ...sharedArgs,
 } as const;
 
@@ -66,6 +72,7 @@ export const examples: [string, string][] = [
   ["chat serve --motd motd.txt --idle 30m", "a greeting; drop the silent after 30 min"],
   ["chat serve --tls-cert c.pem --tls-key k.pem", "TLS: join with chat connect --tls"],
   ["CHAT_PASSWORD=s3cret chat serve", "a room with a password"],
+  ["chat serve --web 8080", "the room in a browser too: http://HOST:8080/"],
 ];
 
 /** Flags, then CHAT_* variables, then defaults. */
@@ -80,6 +87,7 @@ function serveOptions(args: Record<string, unknown>, env: Env): Omit<ServerOptio
     words: wordsFor(lang),
     anonymous: pickBoolean(args, env, "anonymous"),
     history: parseCount(get("history") ?? String(DEFAULT_HISTORY), "--history"),
+    maxRooms: parseCount(get("max-rooms") ?? String(DEFAULT_MAX_ROOMS), "--max-rooms"),
     motdFile: get("motd"),
     maxLine,
     maxQueue: parseSize(get("max-queue") ?? "1MiB", "--max-queue"),
@@ -113,6 +121,18 @@ async function securityOptions(args: Record<string, unknown>, rawArgs: string[],
     tls: await readTls(get("tls-cert"), get("tls-key")),
     metrics: optional(get("metrics"), (text) => parseEndpoint(text, "--metrics", "127.0.0.1")),
   };
+}
+
+/** --web and its company; undefined when the room is not served to browsers. */
+function webOptions(args: Record<string, unknown>, rawArgs: string[], env: Env, host: string) {
+  const port = pick(args, env, "web");
+  const webHost = pick(args, env, "web-host");
+  const origins = parseOrigins(pickAll(rawArgs, env, "web-origin"), "--web-origin");
+  if (port === undefined) {
+    if (webHost !== undefined || origins.length > 0) throw usageError("--web-host and --web-origin need --web PORT");
+    return undefined;
+  }
+  return { host: webHost ?? host, port: parsePort(port, "--web"), origins };
 }
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
@@ -185,6 +205,7 @@ export default defineCommand({
     const log = createLog(args);
     const { motdFile, ...options } = serveOptions(args, process.env);
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
+    const web = webOptions(args, rawArgs, process.env, options.host);
     await checkHost(options.host);
     const bus = await joinCluster(args, process.env, log);
     const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile), ...(bus ? { bus, cluster: bus } : {}) }, log);
@@ -197,13 +218,17 @@ export default defineCommand({
     });
     // Every port is taken before any is announced: a --metrics port in use stops the start before anyone can join.
     const monitor = metrics === undefined ? undefined : serveMetrics(metrics, server);
+    const page = web && serveWeb({ ...web, tls: security.tls, maxLine: options.maxLine }, server, log);
     server.listen();
     if (monitor) log.info(`metrics on ${monitor.url.href}metrics`);
+    if (page) log.info(`web page on ${page.url.href}`);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
     await signalled;
     log.info("shutting down");
     monitor?.stop(true);
+    // New pages are turned away at once; the sockets already open leave with the others.
+    void page?.stop(false);
     await server.stop();
     await bus?.close();
   },

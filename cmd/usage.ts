@@ -104,7 +104,7 @@ export function renderHelp({ name, command, examples }: Helped, subCommands?: Re
   }
   const options = Object.entries(args).filter(([, def]) => def.type !== "positional");
   for (const [group, title] of Object.entries(GROUPS)) {
-    const members = options.filter(([, def]) => (def.group ?? "network") === group);
+    const members = options.filter(([, def]) => def.group === group); // options.test.ts: every option has one
     if (members.length === 0) continue;
     out.push(`${title}:`);
     for (const [option, def] of members) out.push(...entry(optionTerm(option, def), def.description ?? ""));

@@ -160,3 +160,17 @@ export function parseRanges(values: readonly string[], flag: string): Cidr[] {
     return range;
   });
 }
+
+/** Web origins such as `https://chat.example.org` (scheme, host and port, nothing after), or `*` for any. */
+export function parseOrigins(values: readonly string[], flag: string): string[] {
+  return values.map((value) => {
+    if (value === "*") return value;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {}
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== value.replace(/\/$/, "").toLowerCase())
+      throw usageError(`bad ${flag}: expected an origin such as https://chat.example.org or *, not "${value}"`);
+    return url.origin;
+  });
+}

@@ -82,6 +82,7 @@ export const ROWS: Row[] = [
   { scenario: "conns", name: "connects/s", read: num("connect_per_s"), digits: 0 },
   { scenario: "conns", name: "open after hold", read: num("open_after_hold"), digits: 0 },
   { scenario: "conns", name: "open and got a line", read: num("greeted"), digits: 0 },
+  { scenario: "conns", name: "all greeted, ms", read: num("greet_ms"), digits: 0 },
   { scenario: "conns", name: "other lines received", read: num("join_lines"), digits: 0 },
   { scenario: "conns", name: "quiet before fan-out", read: yes("settled"), digits: 0 },
   { scenario: "conns", name: "quiet after s", read: num("settle_s"), digits: 2 },

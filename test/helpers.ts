@@ -107,8 +107,9 @@ process.on("exit", () => {
 });
 
 /** Runs dist/chat with args; stdin is a pipe unless given. */
-export function run(args: string[], options: { env?: Record<string, string>; stdin?: "pipe" | "ignore" } = {}): Running {
+export function run(args: string[], options: { env?: Record<string, string>; stdin?: "pipe" | "ignore"; cwd?: string } = {}): Running {
   const proc = Bun.spawn([CHAT, ...args], {
+    cwd: options.cwd,
     stdin: options.stdin ?? "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -148,8 +149,8 @@ export interface Server extends Running {
 }
 
 /** `chat serve --host 127.0.0.1 --port 0 ...args`, once it logs `listening on HOST:PORT`. */
-export async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
-  const running = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { env, stdin: "ignore" });
+export async function serve(args: string[] = [], env: Record<string, string> = {}, cwd?: string): Promise<Server> {
+  const running = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { env, stdin: "ignore", cwd });
   try {
     const [, port] = await running.stderr.until(/listening on \S+:(\d+)$/, 10_000);
     return {
@@ -250,6 +251,16 @@ export async function join(port: number): Promise<Peer> {
   return peer;
 }
 
+/** Joins and takes a name unique to the test (label-PID-…, at most 32 characters). */
+export async function joinAs(port: number, label: string): Promise<Peer> {
+  const peer = await join(port);
+  const name = unique(label).slice(0, 32);
+  peer.say(`/nick ${name}`);
+  await peer.until(new RegExp(`^${escape(peer.name)} is now known as ${escape(name)}$`));
+  peer.name = name;
+  return peer;
+}
+
 /** `chat connect 127.0.0.1:PORT ...args` fed input on stdin; resolves with what it printed and its exit code. */
 export async function chatConnect(port: number, args: string[] = [], input = "", env: Record<string, string> = {}) {
   const client = run(["connect", `127.0.0.1:${port}`, ...args], { env });
@@ -257,6 +268,30 @@ export async function chatConnect(port: number, args: string[] = [], input = "",
   client.proc.stdin!.end();
   const code = await client.exited;
   return { code, stdout: client.stdout.all, stderr: client.stderr.all };
+}
+
+/** `ncat -l -k --chat` on a free port: a line server that is not chat. Stopped when disposed. */
+export async function ncatChat(): Promise<{ port: number; [Symbol.asyncDispose](): Promise<void> }> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  // Its input stays open: at the end of it, ncat hangs up on everyone. With -v it says when it listens; a connection
+  // that only checks it is up and resets would make it quit (getpeername fails).
+  const proc = Bun.spawn(["ncat", "-v", "-l", "-k", "--chat", "127.0.0.1", String(port)], { stdin: "pipe", stdout: "ignore", stderr: "pipe" });
+  spawned.add(proc);
+  const log = new Lines();
+  void pump(proc.stderr, log);
+  const stop = async () => {
+    proc.kill();
+    await proc.exited;
+  };
+  try {
+    await log.until(/^Ncat: Listening on /);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, [Symbol.asyncDispose]: stop };
 }
 
 /** Closes every peer a test opened and did not close. */

@@ -24,6 +24,7 @@ func (cr *crowd) arrive(r *result) error {
 	cr.readers.Add(1)
 	go cr.read(sender, 16*1024)
 
+	began := time.Now()
 	peers, failed, took, err := cr.connect(c.conns, 1, 1, c.dials, 4096, 0)
 	connected := time.Now()
 	defer cr.close(peers, []*peer{sender})
@@ -67,6 +68,19 @@ func (cr *crowd) arrive(r *result) error {
 		a.SettleS = ptr(round(max0(s), 2))
 	}
 	a.JoinLines = sum(peers, func(p *peer) int64 { return p.other.Load() })
+	// Greeted: every client still open has had the server's first line; greet_ms is when the last one came.
+	var lastHello int64
+	greetedAll := true
+	for _, p := range peers {
+		if h := p.hello.Load(); h > lastHello {
+			lastHello = h
+		} else if h == 0 && !p.ended.Load() {
+			greetedAll = false
+		}
+	}
+	if greetedAll && lastHello > 0 {
+		a.GreetMs = ptr(round(float64(lastHello-began.UnixNano())/1e6, 1))
+	}
 
 	// The fan-out: lines 10 ms apart; the clock runs from the first until the last client has them all.
 	cr.goal.Store(int64(c.lines))

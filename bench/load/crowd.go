@@ -25,6 +25,7 @@ type peer struct {
 	ready atomic.Int64 // the highest readiness probe received
 	ended atomic.Bool  // closed by the server (or broken) before the bench closed it
 	done  atomic.Int64 // unixnano when got reached the crowd's goal
+	hello atomic.Int64 // unixnano when the server's first byte came
 	last  []atomic.Int64
 	first chan struct{} // closed when the server's first byte arrives
 
@@ -163,6 +164,7 @@ func (cr *crowd) read(p *peer, size int) {
 	defer cr.readers.Done()
 	in := bufio.NewReaderSize(p.conn, size)
 	if _, err := in.Peek(1); err == nil {
+		p.hello.Store(time.Now().UnixNano())
 		close(p.first)
 	}
 	long := false // inside a line longer than the buffer: not one of ours, and counted once

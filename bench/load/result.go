@@ -69,6 +69,7 @@ type arrival struct {
 	OpenAfterHold int      `json:"open_after_hold"`
 	SenderOpen    bool     `json:"sender_open"`
 	Greeted       int      `json:"greeted"`
+	GreetMs       *float64 `json:"greet_ms,omitempty"`
 	JoinLinesHold int64    `json:"join_lines_hold"`
 	JoinLines     int64    `json:"join_lines"`
 	Settled       bool     `json:"settled"`
@@ -119,7 +120,7 @@ func (r *result) summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%s] %s: %d connected in %.0f ms", r.Target, r.Scenario, r.Connected, r.ConnectMs)
 	if a := r.arrival; a != nil {
-		fmt.Fprintf(&b, ", %d greeted, %d other lines, quiet %s, %d/%d got all %d lines", a.Greeted, a.JoinLines, orDash(a.SettleS, "%.2f s"), a.GotAll, r.Connected, r.Sent)
+		fmt.Fprintf(&b, ", %d greeted (all by %s), %d other lines, quiet %s, %d/%d got all %d lines", a.Greeted, orDash(a.GreetMs, "%.0f ms"), a.JoinLines, orDash(a.SettleS, "%.2f s"), a.GotAll, r.Connected, r.Sent)
 		fmt.Fprintf(&b, " in %s", orDash(a.FanoutMs, "%.1f ms"))
 	}
 	if x := r.broadcast; x != nil {

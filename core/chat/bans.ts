@@ -20,6 +20,11 @@ export class Bans {
     this.#changed = changed;
   }
 
+  /** How many bans there are, in force or not: none, and nobody's address need be read. */
+  get size(): number {
+    return this.#list.length;
+  }
+
   /** The ban that keeps ip out at time now, if any. */
   find(ip: Ip | undefined, now: number): Ban | undefined {
     if (!ip) return undefined;

@@ -5,21 +5,23 @@ import { LocalBus } from "../bus/local.ts";
 import { ownerOf, type Shared, type Who } from "../bus/shared.ts";
 import { formatCidr } from "../wire/cidr.ts";
 import type { Input } from "../wire/commands.ts";
-import type { Event, Limits, Reason } from "../wire/events.ts";
+import type { Event, Limits, Reason, RoomInfo } from "../wire/events.ts";
 import { toJson } from "../wire/events.ts";
 import { encodeLine } from "../wire/framing.ts";
-import { encodeWelcome, NOTICE, renderPlain, type Words } from "../wire/messages.ts";
+import { encodeWelcome, PRESENT_MAX, renderPlain, type Notices, type Words } from "../wire/messages.ts";
 import type { Arrival, Member } from "./member.ts";
 import { isMuted, Moderation, type Chat, type Someone } from "./moderation.ts";
 import { Room } from "./room.ts";
 import { parseBans, serializeBans } from "./bans.ts";
 import { readState, type ChatState, type SavedPerson, type SavedRoom } from "./snapshot.ts";
-import { nameKey, nameProblem } from "../wire/sanitize.ts";
+import { nameFault, nameKey } from "../wire/sanitize.ts";
 
 /** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
 export const DEFAULT_HISTORY = 20;
 /** Where everyone arrives. */
 export const MAIN_ROOM = "main";
+/** Rooms kept when nothing says otherwise (`serve --max-rooms`). */
+export const DEFAULT_MAX_ROOMS = 1000;
 
 export interface HubOptions {
   words: Words;
@@ -36,6 +38,8 @@ export interface HubOptions {
   audience?: () => Audience;
   /** How shared changes reach every server; by default this process alone. */
   bus?: Bus;
+  /** Rooms kept at most, #main included; past it the room empty longest is forgotten. 0 = no limit. */
+  maxRooms?: number;
   /** Told to JSON clients in their welcome, so that `chat connect` keeps within them. */
   limits?: Limits;
 }
@@ -112,6 +116,8 @@ export class Hub {
   #joined = 0;
   readonly #audience: () => Audience;
   readonly #words: Words;
+  readonly #says: Notices;
+  readonly #maxRooms: number;
   readonly #anonymous: boolean;
   readonly #historyLength: number;
   readonly #motd: string[];
@@ -123,6 +129,8 @@ export class Hub {
 
   constructor(options: HubOptions) {
     this.#words = options.words;
+    this.#says = options.words.notice;
+    this.#maxRooms = options.maxRooms ?? DEFAULT_MAX_ROOMS;
     this.#anonymous = options.anonymous ?? false;
     this.#historyLength = options.history ?? DEFAULT_HISTORY;
     this.#motd = options.motd ?? [];
@@ -136,12 +144,14 @@ export class Hub {
       find: (name) => this.#byKey.get(nameKey(name)),
       people: () => this.#byKey.values(),
       tell: (member, text) => this.tell(member, text),
+      says: this.#says,
       publish: (change) => {
         const member = this.#member(change.by);
         this.#publish(member && this.#locals.get(member), change);
       },
     };
-    this.#main = this.#room(MAIN_ROOM);
+    this.#main = new Room(MAIN_ROOM, nameKey(MAIN_ROOM), this.#historyLength, this.#audience());
+    this.#rooms.set(this.#main.key, this.#main);
     this.#bus.onDeliver((change) => this.#apply(change));
     this.#bus.share?.({ save: () => this.#save(), load: (state) => this.#load(state) });
   }
@@ -173,9 +183,16 @@ export class Hub {
     this.#byId.set(id, member);
     let first = arrival.name;
     if (first !== undefined) {
-      const problem = nameProblem(first);
-      if (problem) (local.after ??= []).push(NOTICE.nameInvalid(first, problem));
-      if (problem) first = undefined;
+      const fault = nameFault(first);
+      if (fault) (local.after ??= []).push(this.#says.nameInvalid(first, fault));
+      if (fault) first = undefined;
+    }
+    let room = MAIN_ROOM;
+    if (arrival.room !== undefined) {
+      const name = arrival.room.replace(/^#/, "");
+      const fault = nameFault(name);
+      if (fault) (local.after ??= []).push(this.#says.roomInvalid(`#${name}`, fault));
+      else room = name;
     }
     let joinedAs: string | undefined;
     const owner = ownerOf(local.who);
@@ -189,13 +206,13 @@ export class Hub {
     const attempt = (name: string, asked: boolean): void =>
       settle(this.#bus.names.claim(nameKey(name), owner), (ok) => {
         if (!ok) {
-          if (asked) (local.after ??= []).push(NOTICE.nameTaken(name));
+          if (asked) (local.after ??= []).push(this.#says.nameTaken(name));
           return attempt(fallback(), false);
         }
         if (this.#locals.get(member) !== local) return this.#bus.names.release(nameKey(name), owner); // gone meanwhile
         joinedAs = name;
         local.published = true;
-        this.#bus.publish({ kind: "join", by: local.who, name, room: MAIN_ROOM, ...(member.ip === undefined ? {} : { ip: member.ip }) });
+        this.#bus.publish({ kind: "join", by: local.who, name, room, ...(member.ip === undefined ? {} : { ip: member.ip }) });
       });
     attempt(first ?? fallback(), first !== undefined);
     return joinedAs;
@@ -218,7 +235,7 @@ export class Hub {
       (local.waiting ??= []).push(input);
       return;
     }
-    if (speaks(input) && isMuted(person, this.#now())) return this.tell(from, NOTICE.muted);
+    if (speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
     const by = local.who;
     switch (input.kind) {
       case "say":
@@ -228,25 +245,25 @@ export class Hub {
       case "nick":
         return this.#rename(from, local, person, input.name);
       case "who":
-        return this.tell(from, NOTICE.who(person.room.roster.all));
+        return this.tell(from, this.#says.who(person.room.roster.all));
       case "msg": {
         const recipient = this.#byKey.get(nameKey(input.to));
-        if (!recipient) return this.tell(from, NOTICE.noSuchUser(input.to), { code: "no_such_user", name: input.to });
+        if (!recipient) return this.tell(from, this.#says.noSuchUser(input.to), { code: "no_such_user", name: input.to });
         return this.#publish(local, { kind: "whisper", by, to: recipient.who, text: input.text });
       }
       case "away":
         return this.#publish(local, { kind: "away", by, text: input.text });
       case "back":
-        if (person.away === undefined) return this.tell(from, NOTICE.notAway);
+        if (person.away === undefined) return this.tell(from, this.#says.notAway);
         return this.#publish(local, { kind: "away", by });
       case "help":
-        for (const line of NOTICE.help()) this.tell(from, line);
+        for (const line of this.#says.help()) this.tell(from, line);
         return;
       case "quit":
         this.leave(from);
         return from.close();
       case "mode":
-        if (input.mode !== "json" && input.mode !== "plain") return this.tell(from, NOTICE.unknownMode(input.mode));
+        if (input.mode !== "json" && input.mode !== "plain") return this.tell(from, this.#says.unknownMode(input.mode));
         local.json = input.mode === "json";
         person.room.audience.add(from, local.json);
         return this.#welcome(from, local, person, false);
@@ -258,16 +275,39 @@ export class Hub {
       case "unban":
       case "bans":
         return this.#moderation.handle(this.#chat, from, person, input);
+      case "join":
+        return this.#move(from, local, person, input.room);
+      case "leave":
+        return this.#move(from, local, person, MAIN_ROOM);
+      case "rooms":
+        return this.#send(from, { type: "rooms", rooms: this.rooms() });
+      case "topic": {
+        const room = person.room;
+        if (input.text === "") return this.tell(from, room.topic === undefined ? this.#says.noTopic : this.#says.topic(room.topic));
+        return this.#publish(local, { kind: "topic", by, room: room.key, text: input.text });
+      }
       case "usage":
-        return this.tell(from, NOTICE.usage(input.usage));
+        return this.tell(from, this.#says.usage(input.usage));
       case "unknown":
-        return this.tell(from, NOTICE.unknownCommand(input.command));
+        return this.tell(from, this.#says.unknownCommand(input.command));
     }
   }
 
   /** A reply to one member (`* TEXT`). */
   tell(member: Member, text: string, extra?: { code: string; name?: string }): void {
     this.#send(member, { type: "notice", text, ...extra });
+  }
+
+  /** Every room, sorted by name, with how many are in it and its topic. */
+  rooms(): RoomInfo[] {
+    return [...this.#rooms.values()]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((room) => (room.topic === undefined ? { room: room.tag, people: room.size } : { room: room.tag, people: room.size, topic: room.topic }));
+  }
+
+  /** How many rooms there are. */
+  get roomCount(): number {
+    return this.#rooms.size;
   }
 
   /** A notice to this server's members, in every room (`* server shutting down`). */
@@ -277,14 +317,14 @@ export class Hub {
   }
 
   #rename(member: Member, local: Local, person: Person, name: string): void {
-    const problem = nameProblem(name);
-    if (problem) return this.tell(member, NOTICE.nameInvalid(name, problem), { code: "name_invalid", name });
-    if (name === person.name) return this.tell(member, NOTICE.nameUnchanged(name), { code: "name_unchanged", name });
+    const fault = nameFault(name);
+    if (fault) return this.tell(member, this.#says.nameInvalid(name, fault), { code: "name_invalid", name });
+    if (name === person.name) return this.tell(member, this.#says.nameUnchanged(name), { code: "name_unchanged", name });
     local.pending++;
     settle(this.#bus.names.claim(nameKey(name), ownerOf(local.who)), (ok) => {
       if (this.#locals.get(member) !== local) return;
       if (ok) this.#publish(local, { kind: "rename", by: local.who, name });
-      else this.tell(member, NOTICE.nameTaken(name), { code: "name_taken", name });
+      else this.tell(member, this.#says.nameTaken(name), { code: "name_taken", name });
       this.#settled(member, local);
     });
   }
@@ -310,14 +350,50 @@ export class Hub {
     this.#joined--;
   }
 
-  #room(name: string): Room {
+  /** /join and /leave: checked here, moved when the bus brings the move back. */
+  #move(member: Member, local: Local, person: Person, typed: string): void {
+    const name = typed.startsWith("#") ? typed.slice(1) : typed;
+    const fault = nameFault(name);
+    if (fault) return this.tell(member, this.#says.roomInvalid(`#${name}`, fault), { code: "room_invalid", name });
     const key = nameKey(name);
-    let room = this.#rooms.get(key);
-    if (!room) {
-      room = new Room(name, key, this.#historyLength, this.#audience());
-      this.#rooms.set(key, room);
+    if (key === person.room.key) return this.tell(member, this.#says.alreadyIn(person.room.tag));
+    if (!this.#rooms.has(key) && !this.#roomToSpare()) return this.tell(member, this.#says.tooManyRooms, { code: "too_many_rooms" });
+    this.#publish(local, { kind: "move", by: local.who, room: name });
+  }
+
+  /** Whether one more room may be made, forgetting an empty one if need be. */
+  #roomToSpare(): boolean {
+    return this.#maxRooms === 0 || this.#rooms.size < this.#maxRooms || this.#emptiest() !== undefined;
+  }
+
+  /** The room empty longest, #main aside: the first to forget. */
+  #emptiest(): Room | undefined {
+    let oldest: Room | undefined;
+    for (const room of this.#rooms.values())
+      if (room.size === 0 && room !== this.#main && (!oldest || room.emptySince < oldest.emptySince)) oldest = room;
+    return oldest;
+  }
+
+  /** The room called name, made (spelled so) if new; undefined when there are too many and none is empty. */
+  #open(name: string): Room | undefined {
+    const key = nameKey(name);
+    const found = this.#rooms.get(key);
+    if (found) return found;
+    if (this.#maxRooms > 0 && this.#rooms.size >= this.#maxRooms) {
+      const forget = this.#emptiest();
+      if (!forget) return undefined;
+      this.#rooms.delete(forget.key);
     }
+    const room = new Room(name, key, this.#historyLength, this.#audience());
+    this.#rooms.set(key, room);
     return room;
+  }
+
+  /** Someone went out of room: an empty room with nothing to keep goes at once; one with history or a topic waits to be forgotten. */
+  #vacated(room: Room): void {
+    if (room.size > 0 || room === this.#main) return;
+    room.emptySince = this.#now();
+    if (room.bare) this.#rooms.delete(room.key);
   }
 
   #person(who: Who): Person | undefined {
@@ -348,11 +424,11 @@ export class Hub {
         return this.#remove(person, change.reason);
       case "kick": {
         const target = this.#person(change.target);
-        if (target) this.#remove(target, "kicked", NOTICE.kickedYou(person.name, change.why));
+        if (target) this.#remove(target, "kicked", this.#says.kickedYou(person.name, change.why));
         return;
       }
       case "say": {
-        const said = { type: change.type, from: person.name, text: change.text, ts: change.ts };
+        const said = { type: change.type, from: person.name, text: change.text, ts: change.ts, room: person.room.tag };
         person.room.history.add(said);
         return person.room.audience.send(new Rendered(said, said.ts, this.#words)); // one object for both: its JSON is the same with ts inside
       }
@@ -364,39 +440,44 @@ export class Hub {
         person.away = change.text;
         person.room.roster.setAway(person.name, change.text);
         const member = this.#member(person.who);
-        if (member) this.tell(member, change.text === undefined ? NOTICE.back : NOTICE.nowAway(change.text));
+        if (member) this.tell(member, change.text === undefined ? this.#says.back : this.#says.nowAway(change.text));
         return;
       }
       case "op": {
         person.op = true;
         const member = this.#member(person.who);
-        if (member) this.tell(member, NOTICE.nowOperator);
+        if (member) this.tell(member, this.#says.nowOperator);
         return;
       }
       case "mute": {
         const target = this.#person(change.target);
         if (!target) return;
         target.mutedUntil = change.until ?? Infinity;
-        return this.#notice(target.room, NOTICE.nowMuted(target.name, change.ms));
+        return this.#operated(person, target.room, this.#says.nowMuted(target.name, change.ms));
       }
       case "unmute": {
         const target = this.#person(change.target);
         if (!target) return;
         delete target.mutedUntil;
-        return this.#notice(target.room, NOTICE.unmuted(target.name));
+        return this.#operated(person, target.room, this.#says.unmuted(target.name));
       }
       case "ban": {
         const range = this.#moderation.applyBan(change);
         const member = this.#member(person.who);
-        if (member) this.tell(member, NOTICE.bannedRange(change.range, change.ms));
+        if (member) this.tell(member, this.#says.bannedRange(change.range, change.ms));
         if (!range) return;
         for (const caught of [...this.#byKey.values()].filter((p) => Moderation.caught(p, range)))
-          this.#remove(caught, "banned", NOTICE.bannedYou(change.from));
+          this.#remove(caught, "banned", this.#says.bannedYou(change.from));
         return;
       }
       case "move":
-      case "topic":
-        return;
+        return this.#applyMove(person, change.room);
+      case "topic": {
+        const room = this.#rooms.get(change.room);
+        if (!room || change.text === undefined) return;
+        room.topic = change.text;
+        return room.audience.send(new Rendered({ type: "topic", room: room.tag, from: person.name, text: change.text }, this.#now(), this.#words));
+      }
     }
   }
 
@@ -419,7 +500,12 @@ export class Hub {
     const rooms: SavedRoom[] = [];
     for (const room of this.#rooms.values())
       if (room.size > 0 || room.history.size > 0 || room.topic !== undefined)
-        rooms.push({ name: room.name, ...(room.topic === undefined ? {} : { topic: room.topic }), history: room.history.lines() });
+        rooms.push({
+          name: room.name,
+          ...(room.topic === undefined ? {} : { topic: room.topic }),
+          ...(room.size === 0 ? { emptySince: room.emptySince } : {}),
+          history: room.history.lines(),
+        });
     return { version: 1, people, rooms, bans: serializeBans(this.#moderation.bans.list(this.#now())) };
   }
 
@@ -428,12 +514,14 @@ export class Hub {
     const state = readState(data);
     if (!state) return;
     for (const saved of state.rooms) {
-      const room = this.#room(saved.name);
+      const room = this.#open(saved.name);
+      if (!room) continue;
       if (saved.topic !== undefined) room.topic = saved.topic;
+      if (saved.emptySince !== undefined) room.emptySince = saved.emptySince;
       for (const said of saved.history) room.history.add(said);
     }
     for (const saved of state.people) {
-      const room = this.#room(saved.room);
+      const room = this.#open(saved.room) ?? this.#main;
       const who = { node: saved.node, id: saved.id };
       const person: Person = { who, name: saved.name, key: nameKey(saved.name), room, op: saved.op === true };
       if (saved.away !== undefined) person.away = saved.away;
@@ -450,16 +538,20 @@ export class Hub {
 
   #applyJoin(change: Extract<Shared, { kind: "join" }>): void {
     if (this.#person(change.by)) return;
-    const room = this.#main;
+    const member = this.#member(change.by);
+    const local = member && this.#locals.get(member);
+    let room = this.#open(change.room);
+    if (!room) {
+      if (local) (local.after ??= []).push(this.#says.tooManyRooms);
+      room = this.#main;
+    }
     const person: Person = { who: change.by, name: change.name, key: nameKey(change.name), room, op: false, ...(change.ip === undefined ? {} : { ip: change.ip }) };
     let ofNode = this.#people.get(change.by.node);
     if (!ofNode) this.#people.set(change.by.node, (ofNode = new Map()));
     ofNode.set(change.by.id, person);
     this.#byKey.set(person.key, person);
-    const member = this.#member(change.by);
-    const local = member && this.#locals.get(member);
     if (member && local) this.#welcome(member, local, person, true);
-    room.audience.send(new Rendered({ type: "join", name: person.name }, this.#now(), this.#words)); // before adding: not to them
+    room.audience.send(new Rendered({ type: "join", name: person.name, room: room.tag }, this.#now(), this.#words)); // before adding: not to them
     room.roster.add(person.name);
     if (!member || !local) return;
     local.person = person;
@@ -481,9 +573,9 @@ export class Hub {
     if (this.#byKey.get(person.key) === person) this.#byKey.delete(person.key);
     const room = person.room;
     room.roster.remove(person.name);
-    if (room.size === 0) room.emptySince = this.#now();
-    const event: Event = reason ? { type: "leave", name: person.name, reason } : { type: "leave", name: person.name };
+    const event: Event = reason ? { type: "leave", name: person.name, reason, room: room.tag } : { type: "leave", name: person.name, room: room.tag };
     room.audience.send(new Rendered(event, this.#now(), this.#words));
+    this.#vacated(room);
     if (person.who.node === this.#node) this.#bus.names.release(person.key, ownerOf(person.who));
     if (member && local) member.close(reason);
   }
@@ -498,7 +590,33 @@ export class Hub {
     this.#byKey.set(key, person);
     person.room.roster.rename(old, name);
     if (person.who.node === this.#node && key !== oldKey) this.#bus.names.release(oldKey, ownerOf(person.who));
-    person.room.audience.send(new Rendered({ type: "nick", from: old, to: name }, this.#now(), this.#words));
+    person.room.audience.send(new Rendered({ type: "nick", from: old, to: name, room: person.room.tag }, this.#now(), this.#words));
+  }
+
+  /** Out of one room, into another; the mover is shown where they are, who is there and what was said. */
+  #applyMove(person: Person, name: string): void {
+    const member = this.#member(person.who);
+    const local = member && this.#locals.get(member);
+    const room = this.#open(name);
+    if (!room) {
+      if (member) this.tell(member, this.#says.tooManyRooms, { code: "too_many_rooms" });
+      return;
+    }
+    const old = person.room;
+    if (room === old) return;
+    old.roster.remove(person.name);
+    if (member) old.audience.delete(member);
+    old.audience.send(new Rendered({ type: "leave", name: person.name, room: old.tag, to: room.tag }, this.#now(), this.#words));
+    this.#vacated(old);
+    person.room = room;
+    if (member && local) {
+      const present = room.roster.all;
+      this.#send(member, room.topic === undefined ? { type: "room", room: room.tag, present } : { type: "room", room: room.tag, topic: room.topic, present }, local.json);
+      if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines(), room: room.tag }, local.json);
+    }
+    room.audience.send(new Rendered({ type: "join", name: person.name, room: room.tag }, this.#now(), this.#words)); // before adding: not to them
+    room.roster.add(person.name, person.away);
+    if (member && local) room.audience.add(member, local.json);
   }
 
   #applyWhisper(sender: Person, to: Who, text: string): void {
@@ -510,7 +628,7 @@ export class Hub {
     if (target) this.#send(target, event);
     if (from && from !== target) {
       this.#send(from, event);
-      if (recipient.away !== undefined) this.tell(from, NOTICE.isAway(recipient.name, recipient.away));
+      if (recipient.away !== undefined) this.tell(from, this.#says.isAway(recipient.name, recipient.away));
     }
   }
 
@@ -518,7 +636,7 @@ export class Hub {
     const lifted = this.#moderation.bans.remove(change.target, this.#now());
     const member = this.#member(change.by);
     if (!member) return;
-    this.tell(member, lifted.length ? NOTICE.unbanned(lifted.map((b) => formatCidr(b.range))) : NOTICE.noBan(change.target));
+    this.tell(member, lifted.length ? this.#says.unbanned(lifted.map((b) => formatCidr(b.range))) : this.#says.noBan(change.target));
   }
 
   /**
@@ -528,16 +646,23 @@ export class Hub {
   #welcome(member: Member, local: Local, person: Person, arriving: boolean): void {
     const room = person.room;
     if (arriving && !local.json) {
-      member.send(encodeWelcome(this.#words, person.name, room.roster.joinedNames, this.#motd));
+      const { roster } = room;
+      member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
+      if (room !== this.#main) this.tell(member, this.#says.nowIn(room.tag));
+      if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
-      this.#send(member, { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, ...this.#limits }, local.json);
+      const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;
+      this.#send(member, room.topic === undefined ? welcome : { ...welcome, topic: room.topic }, local.json);
     }
-    if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines() }, local.json);
+    if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines(), room: room.tag }, local.json);
   }
 
-  #notice(room: Room, text: string): void {
-    room.audience.send(new Rendered({ type: "notice", text }, this.#now(), this.#words));
+  /** What an operator did is told to the room it concerns, and to the operator if elsewhere. */
+  #operated(operator: Person, room: Room, text: string): void {
+    room.audience.send(new Rendered({ type: "notice", text, room: room.tag }, this.#now(), this.#words));
+    const member = this.#member(operator.who);
+    if (member && operator.room !== room) this.tell(member, text);
   }
 
   #send(member: Member, event: Event, json = this.#locals.get(member)?.json ?? false): void {

@@ -5,7 +5,7 @@ import type { Shared, Who } from "../bus/shared.ts";
 import { contains, formatCidr, parseCidr, parseIp, single, type Cidr } from "../wire/cidr.ts";
 import type { Moderate } from "../wire/commands.ts";
 import type { Member } from "./member.ts";
-import { NOTICE } from "../wire/messages.ts";
+import type { Notices } from "../wire/messages.ts";
 
 /** Someone in the chat, on any server, as moderation sees them. */
 export interface Someone {
@@ -24,6 +24,8 @@ export interface Chat {
   people(): Iterable<Someone>;
   tell(member: Member, text: string): void;
   publish(change: Shared): void;
+  /** The replies, in the chat's language. */
+  readonly says: Notices;
 }
 
 export interface ModerationOptions {
@@ -60,7 +62,7 @@ export class Moderation {
   /** An operator's command from member, who is me in the chat: refused here, or handed to the bus as a change. */
   handle(chat: Chat, from: Member, me: Someone, input: Moderate): void {
     if (input.kind === "op") return this.#op(chat, from, me, input.password);
-    if (!me.op) return chat.tell(from, NOTICE.operatorsOnly);
+    if (!me.op) return chat.tell(from, chat.says.operatorsOnly);
     const by = me.who;
     switch (input.kind) {
       case "kick":
@@ -73,7 +75,7 @@ export class Moderation {
         );
       case "unmute":
         return this.#onOther(chat, from, me, input.name, (target) => {
-          if (!isMuted(target, this.#now())) return chat.tell(from, NOTICE.notMuted(target.name));
+          if (!isMuted(target, this.#now())) return chat.tell(from, chat.says.notMuted(target.name));
           chat.publish({ kind: "unmute", by, target: target.who });
         });
       case "ban":
@@ -87,19 +89,19 @@ export class Moderation {
           label: b.label,
           leftMs: b.until === undefined ? undefined : b.until - now,
         }));
-        return chat.tell(from, NOTICE.bans(list));
+        return chat.tell(from, chat.says.bans(list));
       }
     }
   }
 
   #op(chat: Chat, from: Member, me: Someone, password: string): void {
-    if (!this.#opSecret) return chat.tell(from, NOTICE.noOperators);
-    if (me.op) return chat.tell(from, NOTICE.alreadyOperator);
+    if (!this.#opSecret) return chat.tell(from, chat.says.noOperators);
+    if (me.op) return chat.tell(from, chat.says.alreadyOperator);
     const tries = this.#opTries.get(from) ?? 0;
-    if (tries >= OP_TRIES) return chat.tell(from, NOTICE.noMoreOpTries);
+    if (tries >= OP_TRIES) return chat.tell(from, chat.says.noMoreOpTries);
     if (!this.#opSecret.matches(password)) {
       this.#opTries.set(from, tries + 1);
-      return chat.tell(from, NOTICE.wrongOpPassword);
+      return chat.tell(from, chat.says.wrongOpPassword);
     }
     chat.publish({ kind: "op", by: me.who });
   }
@@ -107,8 +109,8 @@ export class Moderation {
   /** Runs act on the person called name, who must be someone else. */
   #onOther(chat: Chat, from: Member, me: Someone, name: string, act: (target: Someone) => void): void {
     const target = chat.find(name);
-    if (!target) return chat.tell(from, NOTICE.noSuchUser(name));
-    if (sameWho(target.who, me.who)) return chat.tell(from, NOTICE.notYourself);
+    if (!target) return chat.tell(from, chat.says.noSuchUser(name));
+    if (sameWho(target.who, me.who)) return chat.tell(from, chat.says.notYourself);
     act(target);
   }
 
@@ -118,17 +120,17 @@ export class Moderation {
     let range: Cidr | undefined;
     let label: string | undefined;
     if (person) {
-      if (sameWho(person.who, me.who)) return chat.tell(from, NOTICE.notYourself);
+      if (sameWho(person.who, me.who)) return chat.tell(from, chat.says.notYourself);
       const ip = person.ip === undefined ? undefined : parseIp(person.ip);
-      if (!ip) return chat.tell(from, NOTICE.badTarget(target));
+      if (!ip) return chat.tell(from, chat.says.badTarget(target));
       range = single(ip);
       label = person.name;
     } else {
       range = parseCidr(target);
-      if (!range) return chat.tell(from, NOTICE.badTarget(target));
+      if (!range) return chat.tell(from, chat.says.badTarget(target));
     }
     const own = from.ip === undefined ? undefined : parseIp(from.ip);
-    if (own && contains(range, own)) return chat.tell(from, NOTICE.ownRange(formatCidr(range)));
+    if (own && contains(range, own)) return chat.tell(from, chat.says.ownRange(formatCidr(range)));
     chat.publish({
       kind: "ban",
       by: me.who,

@@ -10,6 +10,9 @@ export class Room {
   /** When the last person left (ms since the epoch): the room empty longest is forgotten first. */
   emptySince = 0;
 
+  /** `#dev`, as shown. */
+  readonly tag: string;
+
   constructor(
     /** As first written, without the `#`. */
     readonly name: string,
@@ -20,9 +23,15 @@ export class Room {
     readonly audience: Audience,
   ) {
     this.history = new History(history);
+    this.tag = `#${name}`;
   }
 
   get size(): number {
-    return this.roster.all.length;
+    return this.roster.size;
+  }
+
+  /** Nobody in it, and nothing to keep: it can go at once. */
+  get bare(): boolean {
+    return this.size === 0 && this.history.size === 0 && this.topic === undefined;
   }
 }

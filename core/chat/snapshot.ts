@@ -17,6 +17,8 @@ export interface SavedPerson {
 export interface SavedRoom {
   name: string;
   topic?: string;
+  /** Set for an empty room: the one empty longest is forgotten first, on every server alike. */
+  emptySince?: number;
   history: Said[];
 }
 

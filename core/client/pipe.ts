@@ -29,6 +29,8 @@ export interface RoomOptions {
   tls?: TlsTrust;
   /** The room password, given only when the server asks `* password:`. */
   password?: string;
+  /** The room to join on arrival, without its `#`. */
+  room?: string;
 }
 
 export interface ClientOptions extends RoomOptions {
@@ -85,7 +87,7 @@ export async function joinRoom(options: RoomOptions, receive: Receive): Promise<
   let closed!: (error?: Error) => void;
   const serverClosed = new Promise<Error | undefined>((resolve) => (closed = resolve));
   let link: Link | undefined;
-  const send = (line: string) => link?.write(encodeLine(line));
+  const send = (...lines: string[]) => link?.write(encodeLine(lines.join("\n")));
   const throttle = new Throttle();
   const session = receive.raw
     ? undefined
@@ -119,6 +121,16 @@ export async function joinRoom(options: RoomOptions, receive: Receive): Promise<
     for (const bytes of kept) receive.onPlain(bytes);
     fellBack();
   };
+  // The opening lines go in one write, so that the server applies them all before it announces us.
+  let opened = false;
+  const opening = () => {
+    opened = true;
+    const lines = session ? session.opening() : options.name ? [`/nick ${options.name}`] : [];
+    if (options.room !== undefined) lines.push(`/join #${options.room}`);
+    throttle.take(lines.length);
+    if (session) probeTimer = setTimeout(fallBack, PROBE_MS);
+    return lines;
+  };
   const deliver = (bytes: Uint8Array) => {
     if (receive.raw || plain) {
       pacer.back(countLines(bytes));
@@ -139,13 +151,15 @@ export async function joinRoom(options: RoomOptions, receive: Receive): Promise<
   };
   // The password goes out only when asked for, so it never lands in a room that has none.
   // In --raw mode without a password, the user answers the prompt themselves, as with nc.
+  // Without a password to give, the opening lines go at once; a room that asks for one then refuses us with a reason.
   let prompt =
     receive.raw && options.password === undefined
       ? undefined
-      : new PasswordPrompt(options.password, send);
+      : new PasswordPrompt(options.password, (password) => send(password, ...opening()));
   let refused: string | undefined; // why the server will not let us in, once known
   let promptDone!: () => void;
   const prompted = new Promise<void>((resolve) => (promptDone = resolve));
+  const turnedAway = prompted.then(() => (refused ? undefined : new Promise<void>(() => {})));
   link = await Link.open(
     options.host,
     options.port,
@@ -168,22 +182,23 @@ export async function joinRoom(options: RoomOptions, receive: Receive): Promise<
     options.tls,
   );
 
-  if (prompt) {
-    // A server that asks for a password asks at once; one that is not chat may say nothing until spoken to.
-    await Promise.race([prompted, serverClosed, Bun.sleep(options.password === undefined ? PROBE_MS : CLAIM_WAIT_MS)]);
-    if (refused) {
-      link.close();
-      throw new ChatError(refused);
-    }
+  const sendOpening = async () => {
+    const lines = opening();
+    if (lines.length > 0) await send(...lines);
+  };
+  const turnAway = () => {
+    link!.close();
+    return new ChatError(refused!);
+  };
+  if (options.password === undefined) await sendOpening();
+  else if (prompt) {
+    // A password goes only to a server that asks for it, with the opening lines behind it.
+    await Promise.race([prompted, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
+    if (refused) throw turnAway();
+    if (!opened) await sendOpening();
   }
-
-  if (session) {
-    session.start();
-    probeTimer = setTimeout(fallBack, PROBE_MS);
-    await Promise.race([session.settled, serverClosed, fallenBack, Bun.sleep(CLAIM_WAIT_MS)]);
-  } else if (options.name) {
-    await send(`/nick ${options.name}`);
-  }
+  if (session) await Promise.race([session.settled, fallenBack, turnedAway, serverClosed, Bun.sleep(CLAIM_WAIT_MS)]);
+  if (refused) throw turnAway();
   return {
     link,
     serverClosed,

@@ -1,6 +1,7 @@
 // How the terminal client shows events: stable colours per name, own lines marked, optional timestamps.
 import type { Timed } from "./session.ts";
 import { describePresence, renderPlain, type Words } from "../wire/messages.ts";
+import { colorOf } from "../wire/palette.ts";
 
 export interface Look {
   /** Our current name: our own lines are marked. */
@@ -11,15 +12,6 @@ export interface Look {
 }
 
 const RESET = "\x1b[0m";
-// Readable on dark and light backgrounds alike.
-const PALETTE = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
-
-/** The same name gets the same colour in every session. */
-export function colorOf(name: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
-  return PALETTE[(hash >>> 0) % PALETTE.length]!;
-}
 
 /** Marks our own chat lines, with or without colour. */
 const OWN_MARK = "» ";

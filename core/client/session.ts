@@ -41,10 +41,11 @@ export class Session {
     this.settled = new Promise((resolve) => (this.#settle = resolve));
   }
 
-  /** The first lines to send: switch to JSON, then claim the name. */
-  start(): void {
-    this.#send("/mode json");
-    if (this.#wanted) this.#claim(this.#wanted);
+  /** The first lines to send, all at once: switch to JSON, then claim the name. */
+  opening(): string[] {
+    if (!this.#wanted) return ["/mode json"];
+    this.#trying = this.#wanted;
+    return ["/mode json", `/nick ${this.#wanted}`];
   }
 
   /**

@@ -67,20 +67,37 @@ export class Channel implements Broadcast {
     }
   }
 
-  /** The segment holding position (which must be before head) and where in it position is. */
-  segmentAt(position: number): { segment: Uint8Array; offset: number; end: number } {
+  /**
+   * Which segment holds position (which must be before head). A number, not an object: every
+   * outbox asks once per write, and a storm of arrivals is hundreds of thousands of writes.
+   */
+  segmentOf(position: number): number {
     let i = this.#segments.length - 1;
     while (this.#starts[i]! > position) i--; // readers are mostly near the head
-    const start = this.#starts[i]!;
-    return { segment: this.#segments[i]!, offset: position - start, end: Math.min(this.#head, start + this.#segments[i]!.length) };
+    return i;
+  }
+
+  /** Segment i's bytes: stream position startOf(i) is its first byte. */
+  segment(i: number): Uint8Array {
+    return this.#segments[i]!;
+  }
+
+  startOf(i: number): number {
+    return this.#starts[i]!;
+  }
+
+  /** The stream position after segment i's last byte written so far. */
+  endOf(i: number): number {
+    return Math.min(this.#head, this.#starts[i]! + this.#segments[i]!.length);
   }
 
   /** Copies stream bytes [from, to) into out at offset. */
   copy(from: number, to: number, out: Uint8Array, offset: number): void {
     while (from < to) {
-      const { segment, offset: start, end } = this.segmentAt(from);
-      const n = Math.min(to, end) - from;
-      out.set(segment.subarray(start, start + n), offset);
+      const i = this.segmentOf(from);
+      const start = from - this.#starts[i]!;
+      const n = Math.min(to, this.endOf(i)) - from;
+      out.set(this.#segments[i]!.subarray(start, start + n), offset);
       offset += n;
       from += n;
     }

@@ -1,13 +1,13 @@
 // One connection's life, from the kernel's accept to the close: its stages, what each holds, the events each accepts, and every move between them.
 import type { Bans } from "../chat/bans.ts";
 import type { Hub } from "../chat/hub.ts";
-import type { Member } from "../chat/member.ts";
+import type { Arrival, Member } from "../chat/member.ts";
 import type { Secret } from "../chat/secret.ts";
 import { parseIp, type Ip } from "../wire/cidr.ts";
 import { parseInput } from "../wire/commands.ts";
-import type { Reason } from "../wire/events.ts";
+import { toJson, type Reason } from "../wire/events.ts";
 import { decodeLine, encodeLine, LineReader } from "../wire/framing.ts";
-import { NOTICE } from "../wire/messages.ts";
+import type { Notices } from "../wire/messages.ts";
 import { cleanText, isBlank } from "../wire/sanitize.ts";
 import { formatAddress } from "../errors.ts";
 import type { Lobby } from "./lobby.ts";
@@ -28,6 +28,11 @@ import type { Schedule } from "./schedule.ts";
 export interface Transport extends Writable {
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /**
+   * A web page's socket (web.ts): what it arrives as, JSON mode always. Its TLS and its HTTP are
+   * behind it when it opens, so it has no handshake, and its first bytes are not sniffed.
+   */
+  readonly arrival?: Arrival;
 }
 
 /** What a connection needs of the server it came to: the room, the lobby, the limits, the clock. */
@@ -40,6 +45,8 @@ export interface Venue {
   readonly log: Log;
   readonly bans: Bans;
   readonly rules: Rules;
+  /** The replies, in the room's language. */
+  readonly says: Notices;
   /** The clock as last read: lines of one chunk share it. */
   readonly now: number;
   /** Reads the clock (once per socket or timer event: it is not free). */
@@ -83,6 +90,10 @@ export type Stage =
   /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
   | { kind: "out"; why: Disconnect | "refused" };
 
+/** The stages that hold nothing are shared: a crowd arriving does not make one of each per person. */
+const NEW: Stage = Object.freeze({ kind: "new" });
+const LOBBY: Stage = Object.freeze({ kind: "lobby" });
+
 /** Stages counted in the limits: let in, and not yet out. */
 function counted(stage: Stage): boolean {
   return stage.kind === "handshake" || stage.kind === "password" || stage.kind === "lobby" || stage.kind === "in";
@@ -93,11 +104,10 @@ function leaveReason(why: Disconnect | "refused"): Reason | undefined {
   return why === "idle" || why === "too slow" ? why : undefined;
 }
 
-const GOODBYE: Record<Exclude<Refusal, "denied">, string> = {
-  full: NOTICE.serverFull,
-  "shutting down": NOTICE.shuttingDown,
-  banned: NOTICE.banned,
-};
+/** What one turned away is told. */
+function goodbye(says: Notices, refusal: Exclude<Refusal, "denied">): string {
+  return { full: says.serverFull, "shutting down": says.shuttingDown, banned: says.banned }[refusal];
+}
 
 /** `::ffff:127.0.0.1` is 127.0.0.1 to a person and to the per-IP limit. */
 function plainIp(address: string): string {
@@ -123,12 +133,16 @@ function plainIp(address: string): string {
 export class Connection implements Member, Writable {
   readonly address: string;
   readonly ip: string;
-  readonly parsedIp?: Ip;
   readonly outbox: Outbox;
-  readonly reader: LineReader;
-  stage: Stage = { kind: "new" };
+  /** Made on the first bytes: most of a crowd never says a word. */
+  #reader?: LineReader;
+  /** Parsed when first asked for (an access list, a ban): null when unreadable. */
+  #parsedIp?: Ip | null;
+  stage: Stage = NEW;
   readonly #venue: Venue;
   readonly #metrics: Metrics;
+  /** The TLS handshake is this connection's own to do (not a web page's: Bun.serve did it). */
+  readonly #tls: boolean;
 
   constructor(
     readonly transport: Transport,
@@ -136,11 +150,15 @@ export class Connection implements Member, Writable {
   ) {
     this.#venue = venue;
     this.#metrics = venue.metrics;
+    this.#tls = venue.rules.tls && transport.arrival === undefined;
     this.ip = plainIp(transport.remoteAddress);
-    this.parsedIp = parseIp(this.ip);
     this.address = formatAddress(this.ip, transport.remotePort);
-    this.reader = new LineReader(venue.rules.maxLine);
     this.outbox = new Outbox(this, venue.turn, venue.outbox);
+  }
+
+  get parsedIp(): Ip | undefined {
+    if (this.#parsedIp === undefined) this.#parsedIp = parseIp(this.ip) ?? null;
+    return this.#parsedIp ?? undefined;
   }
 
   // ── The transport, as the outbox sees it ──
@@ -175,7 +193,8 @@ export class Connection implements Member, Writable {
 
   /** Just accepted: refused (the server has counted it in the refusals), or on its way in (counted in the limits). */
   open(refusal: Refusal | undefined): void {
-    const { tls, password, loginTimeoutMs } = this.#venue.rules;
+    const { password, loginTimeoutMs } = this.#venue.rules;
+    const tls = this.#tls;
     if (refusal === "denied") {
       // --deny and --allow are a firewall's job done here: not a word, not a handshake.
       this.#move({ kind: "out", why: "refused" });
@@ -211,13 +230,13 @@ export class Connection implements Member, Writable {
     const stage = this.stage;
     if ((stage.kind !== "lobby" && stage.kind !== "password" && stage.kind !== "in") || !this.outbox.open) return;
     this.#venue.tick();
-    if (stage.kind === "lobby" || !stage.heard) {
+    if ((stage.kind === "lobby" || !stage.heard) && !this.transport.arrival) {
       if (stage.kind !== "lobby") stage.heard = true;
-      if (!this.#venue.rules.tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
+      if (!this.#tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
       if (opensHttp(chunk)) return this.#wrongProtocol("HTTP", HTTP_REPLY);
     }
     if (stage.kind === "lobby") this.#join(true);
-    this.reader.push(
+    (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(
       chunk,
       (line) => this.#line(line),
       () => this.#tooLong(),
@@ -234,11 +253,11 @@ export class Connection implements Member, Writable {
     this.#venue.tick();
     if (stage.kind === "password") {
       stage.inputEnded = true;
-      this.reader.finish((line) => this.#line(line));
+      this.#reader?.finish((line) => this.#line(line));
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
       if (stage.kind === "lobby") this.#join(false);
-      this.reader.finish((line) => this.#line(line));
+      this.#reader?.finish((line) => this.#line(line));
     }
     this.#out("closed");
   }
@@ -311,7 +330,7 @@ export class Connection implements Member, Writable {
     if (next.kind === "out" && counted(from)) venue.release(this);
     if (next.kind === "lobby") venue.lobby.add(this);
     if (next.kind === "in") {
-      const name = venue.hub.join(this);
+      const name = venue.hub.join(this, this.transport.arrival);
       venue.log.debug(`${this.address}: joined as ${name}`);
     }
   }
@@ -326,16 +345,16 @@ export class Connection implements Member, Writable {
   /** Turned away in words: the reason after what is queued, then the close. */
   #goodbye(refusal: Exclude<Refusal, "denied">, why: Disconnect | "refused"): void {
     this.#move({ kind: "out", why });
-    this.notice(GOODBYE[refusal]);
+    this.notice(goodbye(this.#venue.says, refusal));
     this.outbox.end();
   }
 
   #askPassword(password: Secret, timer: Timer): void {
     const login = new Login(password, this.#venue.rules.loginPauseMs, {
-      ask: () => this.notice(NOTICE.password),
+      ask: () => this.notice(this.#venue.says.password),
       refuse: (last) => {
         this.#venue.log.debug(`${this.address}: wrong password`);
-        this.notice(NOTICE.wrongPassword);
+        this.notice(this.#venue.says.wrongPassword);
         if (last) this.#out("login");
       },
       admit: (after) => this.#enter(after),
@@ -354,8 +373,9 @@ export class Connection implements Member, Writable {
     const stage = this.stage;
     const inputEnded = stage.kind === "password" && stage.inputEnded;
     // A ban given while this one was typing its password counts too.
-    if (this.#venue.bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
-    if (!after) return this.#move({ kind: "lobby" });
+    const { bans } = this.#venue;
+    if (bans.size > 0 && bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
+    if (!after) return this.#move(LOBBY);
     this.#join(true);
     for (const line of after) this.#said(line);
     if (inputEnded) this.#out("closed");
@@ -390,7 +410,7 @@ export class Connection implements Member, Writable {
     this.#metrics.linesIn++;
     stage.lastLine = this.#venue.now;
     if (stage.bucket && !stage.bucket.take(stage.lastLine)) {
-      if (!stage.warnedSlow) this.#venue.hub.tell(this, NOTICE.slowDown, { code: "slow_down" });
+      if (!stage.warnedSlow) this.#venue.hub.tell(this, this.#venue.says.slowDown, { code: "slow_down" });
       stage.warnedSlow = true;
       return;
     }
@@ -399,7 +419,7 @@ export class Connection implements Member, Writable {
   }
 
   #tooLong(): void {
-    if (this.stage.kind === "in") this.#venue.hub.tell(this, NOTICE.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
+    if (this.stage.kind === "in") this.#venue.hub.tell(this, this.#venue.says.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
   }
 
   /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */
@@ -412,6 +432,6 @@ export class Connection implements Member, Writable {
 
   /** A notice for this connection alone before it is in the room (`* password:`, `* server is full`). */
   notice(text: string): void {
-    this.outbox.send(encodeLine(`* ${text}`));
+    this.outbox.send(encodeLine(this.transport.arrival ? toJson({ type: "notice", text }, Date.now()) : `* ${text}`));
   }
 }

@@ -15,7 +15,7 @@ export class Lobby<T> {
   readonly #busy: () => boolean;
   #scheduled = false;
 
-  /** busy: the room has not yet written out what the last ones let in caused; wait. */
+  /** busy: the welcomes of the last ones let in are not yet written; wait. */
   constructor(enter: (who: T) => void, busy: () => boolean = () => false) {
     this.#enter = enter;
     this.#busy = busy;

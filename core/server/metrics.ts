@@ -13,7 +13,12 @@ export interface Gauges {
   waiting: number;
   queuedBytes: number;
   historyLines: number;
+  /** Every room and how many are in it. */
+  rooms: readonly { room: string; people: number }[];
 }
+
+/** Rooms given a people gauge of their own: the largest, so the label count stays bounded. */
+export const GAUGED_ROOMS = 50;
 
 export class Metrics {
   /** Connections let in past the access list, bans and limits. */
@@ -53,6 +58,14 @@ export class Metrics {
     metric("chat_disconnects_total", "counter", "Connections ended, by reason.", byReason(this.disconnects));
     metric("chat_queued_bytes", "gauge", "Bytes waiting in outboxes for clients to read.", [["", gauges.queuedBytes]]);
     metric("chat_history_lines", "gauge", "Chat lines kept for newcomers.", [["", gauges.historyLines]]);
+    metric("chat_rooms", "gauge", "Rooms, empty ones that keep history or a topic included.", [["", gauges.rooms.length]]);
+    const largest = [...gauges.rooms].sort((a, b) => b.people - a.people || (a.room < b.room ? -1 : 1)).slice(0, GAUGED_ROOMS);
+    metric(
+      "chat_room_people",
+      "gauge",
+      `People in each of the ${GAUGED_ROOMS} largest rooms.`,
+      largest.map((r): [string, number] => [`{room="${r.room.replace(/[\\"]/g, "\\$&")}"}`, r.people]),
+    );
     const cluster = gauges.cluster;
     if (cluster) {
       metric("chat_bus_lag_seconds", "summary", "From a change's append to Redis to its delivery here.", [

@@ -26,6 +26,9 @@ interface Piece {
 
 type State = "open" | "closing" | "closed";
 
+/** Shared by every outbox with no piece waiting, and never added to: most of a crowd never has one. */
+const NO_PIECES: readonly Piece[] = Object.freeze([]);
+
 /** Up to this many waiting bytes are copied together for one write; more go out span by span. */
 const GATHER_AT_MOST = 64 * 1024;
 /** A send this big to an idle outbox is written at once: batching gains nothing, and only what the kernel does not take is copied. */
@@ -46,7 +49,7 @@ export class Outbox implements Reader {
   /** Where this outbox stops reading its channel: it has left, and gets nothing broadcast after. */
   #stop = Infinity;
   // write() counts bytes, so pieces are bytes, not strings.
-  #pieces: Piece[] = [];
+  #pieces = NO_PIECES as Piece[];
   #first = 0; // pieces before this one are written
   #offset = 0; // bytes of the first piece already written
   #piecesLength = 0; // bytes of pieces not yet written
@@ -111,6 +114,7 @@ export class Outbox implements Reader {
       from = written;
     }
     const kept = bytes.slice(from);
+    if (this.#pieces === NO_PIECES) this.#pieces = [];
     this.#pieces.push({ bytes: kept, after: this.#streamEnd });
     this.#piecesLength += kept.length;
     if (this.queued > this.#options.maxQueue) {
@@ -169,16 +173,17 @@ export class Outbox implements Reader {
       const piece = this.#first < this.#pieces.length ? this.#pieces[this.#first]! : undefined;
       const streamEnd = piece ? piece.after : this.#streamEnd;
       // Where the waiting part of the stream starts, if any does: one lookup per write.
-      const at = this.#position < streamEnd ? this.#channel!.segmentAt(this.#position) : undefined;
-      if (waiting <= GATHER_AT_MOST && (piece !== undefined || at!.end < streamEnd)) {
+      const channel = this.#channel;
+      const at = this.#position < streamEnd ? channel!.segmentOf(this.#position) : -1;
+      if (waiting <= GATHER_AT_MOST && (piece !== undefined || channel!.endOf(at) < streamEnd)) {
         // Stream and pieces, or stream across segments: one copy, one write.
         data = this.#gather(waiting);
         start = 0;
         length = waiting;
-      } else if (at) {
-        data = at.segment;
-        start = at.offset;
-        length = Math.min(streamEnd, at.end) - this.#position;
+      } else if (at >= 0) {
+        data = channel!.segment(at);
+        start = this.#position - channel!.startOf(at);
+        length = Math.min(streamEnd, channel!.endOf(at)) - this.#position;
       } else {
         data = piece!.bytes;
         start = this.#offset;
@@ -245,7 +250,7 @@ export class Outbox implements Reader {
       }
     }
     if (this.#first === this.#pieces.length && this.#first > 0) {
-      this.#pieces = [];
+      this.#pieces = NO_PIECES as Piece[];
       this.#first = 0;
     }
     if (this.#position >= this.#stop) this.#detach();
@@ -304,7 +309,7 @@ export class Outbox implements Reader {
       pieces.push(i === this.#first && this.#offset > 0 ? { bytes: piece.bytes.subarray(this.#offset), after: 0 } : { ...piece, after: 0 });
     }
     copyTo(end);
-    this.#pieces = pieces;
+    this.#pieces = pieces.length > 0 ? pieces : (NO_PIECES as Piece[]);
     this.#first = 0;
     this.#offset = 0;
     if (pieces.length > 0) this.#schedule();
@@ -326,7 +331,7 @@ export class Outbox implements Reader {
   #drop(): void {
     this.#state = "closed";
     this.#forgetChannel();
-    this.#pieces = [];
+    this.#pieces = NO_PIECES as Piece[];
     this.#first = 0;
     this.#offset = 0;
     this.#piecesLength = 0;

@@ -3,18 +3,19 @@ import type { Socket, TCPSocketListener } from "bun";
 import { AccessList } from "./access.ts";
 import type { Secret } from "../chat/secret.ts";
 import { describeSocketError, ChatError, errorCode, formatAddress } from "../errors.ts";
-import { Connection, type Venue } from "./connection.ts";
+import { Connection, type Transport, type Venue } from "./connection.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { ClusterStats, ClusterWatcher } from "../bus/redis/cluster.ts";
 import { Feed } from "./feed.ts";
 import { Hub } from "../chat/hub.ts";
 import { Lobby } from "./lobby.ts";
 import type { Log } from "./log.ts";
-import { NOTICE, type Words } from "../wire/messages.ts";
+import type { Words } from "../wire/messages.ts";
 import { Metrics, type Refusal } from "./metrics.ts";
 import { Moderation } from "../chat/moderation.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
 import { Turn } from "./turn.ts";
+import { WebLink, type WebSocket } from "./web.ts";
 
 export type { Log } from "./log.ts";
 
@@ -34,6 +35,8 @@ export interface ServerOptions {
   /** Milliseconds of silence before a client is dropped; 0 = never. */
   idleMs: number;
   history: number;
+  /** Rooms kept at most; 0 = no limit. */
+  maxRooms?: number;
   motd: string[];
   /** --allow and --deny; by default everyone. */
   access?: AccessList;
@@ -57,6 +60,7 @@ export interface ServerOptions {
 const SHUTDOWN_MS = 2000;
 const LOGIN_PAUSE_MS = 1000;
 
+/** Also web.ts's WebSockets: a page's socket, once open, lives as a TCP connection does. */
 export class ChatServer {
   readonly hub: Hub;
   readonly metrics: Metrics;
@@ -68,8 +72,9 @@ export class ChatServer {
   readonly #perIp = new Map<string, number>();
   /** Connections counted in the limits: in the room or on their way in. */
   #counted = 0;
-  // Let people in only once the room has written out what the last ones caused: a newcomer's
-  // welcome waits in memory until the kernel takes it, and in a room of 10 000 it is 170 KB.
+  // Let people in once the last ones' welcomes are out: greeting is what a newcomer waits for.
+  // The room's news of them (has arrived) is shared and written as the room catches up, so
+  // letting more in only makes those writes longer, not more numerous.
   readonly #lobby = new Lobby<Connection>(
     (c) => c.letIn(),
     () => this.#turn.behind,
@@ -93,6 +98,7 @@ export class ChatServer {
       words: options.words,
       anonymous: options.anonymous,
       history: options.history,
+      ...(options.maxRooms === undefined ? {} : { maxRooms: options.maxRooms }),
       motd: options.motd,
       moderation: this.#moderation,
       audience,
@@ -102,8 +108,8 @@ export class ChatServer {
     });
     // Everyone here is told when the cluster goes and comes back; what they say meanwhile is held.
     options.cluster?.watch({
-      down: () => this.hub.announce(NOTICE.reconnecting),
-      up: () => this.hub.announce(NOTICE.reconnected),
+      down: () => this.hub.announce(options.words.notice.reconnecting),
+      up: () => this.hub.announce(options.words.notice.reconnected),
     });
     const server = this;
     this.#venue = {
@@ -115,6 +121,7 @@ export class ChatServer {
       metrics: this.metrics,
       log,
       bans: this.#moderation.bans,
+      says: options.words.notice,
       rules: {
         tls: options.tls !== undefined,
         password: options.password,
@@ -150,6 +157,7 @@ export class ChatServer {
       waiting: this.#counted - this.hub.size,
       queuedBytes,
       historyLines: this.hub.historySize,
+      rooms: this.hub.rooms(),
       ...(this.#options.cluster ? { cluster: this.#options.cluster.stats() } : {}),
     });
   }
@@ -195,7 +203,7 @@ export class ChatServer {
     clearInterval(this.#idleTimer);
     this.#lobby.clear();
     this.#now = Date.now();
-    this.hub.announce(NOTICE.shuttingDown);
+    this.hub.announce(this.#options.words.notice.shuttingDown);
     // Every goodbye first, then everyone out: nobody is told of the others leaving.
     for (const c of this.#connections) c.outbox.end();
     for (const c of this.#connections) c.shutDown();
@@ -215,9 +223,38 @@ export class ChatServer {
     this.#now = Date.now();
     // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
     if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
-    const c = new Connection(socket, this.#venue);
-    socket.data = c;
     socket.setNoDelay(true); // lines are already batched per turn
+    this.#arrive(socket, (c) => (socket.data = c));
+  }
+
+  // ── A web page's socket (web.ts), past its Origin check: from here on, a connection like any other ──
+
+  open(socket: WebSocket<Connection>): void {
+    this.#now = Date.now();
+    this.#arrive(new WebLink(socket), (c) => (socket.data.member = c));
+  }
+
+  /** A frame from a page: bytes, as a TCP chunk is. */
+  message(socket: WebSocket<Connection>, data: Uint8Array): void {
+    socket.data.member?.data(data);
+  }
+
+  drain(socket: WebSocket<Connection>): void {
+    socket.data.member?.outbox.drained();
+  }
+
+  close(socket: WebSocket<Connection>): void {
+    this.#close(socket.data.member);
+  }
+
+  /**
+   * Every newcomer, over TCP or a WebSocket: the access list, bans and limits, then its
+   * connection's life. attach ties the connection to its socket before anything can close it
+   * (a WebSocket's close handler may run inside terminate()).
+   */
+  #arrive(transport: Transport, attach: (c: Connection) => void): void {
+    const c = new Connection(transport, this.#venue);
+    attach(c);
     this.#connections.add(c);
     const refusal = this.#refusal(c);
     if (refusal) {
@@ -234,8 +271,10 @@ export class ChatServer {
   /** Why a newcomer may not come in: the access list first, then bans, then the limits. */
   #refusal(c: Connection): Refusal | undefined {
     if (this.#stopping) return "shutting down";
-    if (this.#options.access && !this.#options.access.permits(c.parsedIp)) return "denied";
-    if (this.#moderation.bans.find(c.parsedIp, this.#now)) return "banned";
+    // Without --allow, --deny or bans nobody's address is parsed: a crowd of idle clients keeps none.
+    const { access } = this.#options;
+    if (access && !access.empty && !access.permits(c.parsedIp)) return "denied";
+    if (this.#moderation.bans.size > 0 && this.#moderation.bans.find(c.parsedIp, this.#now)) return "banned";
     const { maxClients, maxPerIp } = this.#options;
     if (maxClients > 0 && this.#counted >= maxClients) return "full";
     if (maxPerIp > 0 && (this.#perIp.get(c.ip) ?? 0) >= maxPerIp) return "full";

@@ -3,8 +3,9 @@ import type { Broadcast, Flushable, Schedule } from "./schedule.ts";
 
 /**
  * How long the end of a turn may spend writing. Past it, the outboxes not yet written wait for
- * the next turn (and go first then), so the event loop gets back to reading and accepting:
- * a round of writes to 5000 members takes ~100 ms.
+ * the next turn, so the event loop gets back to reading and accepting (the kernel keeps only
+ * 512 connections waiting to be accepted; past that a connect waits a second to retry): a round
+ * of writes to 5000 members takes tens of milliseconds.
  */
 const BUDGET_MS = 8;
 /** How many writes between two looks at the clock. */
@@ -20,11 +21,16 @@ const COALESCE_MS = 1;
 const LITTLE = 256;
 
 export class Turn implements Schedule {
-  #dirty: Flushable[] = [];
+  /** Outboxes with something for their peer alone (a welcome, a reply, a goodbye): written first. */
+  readonly #direct = new Set<Flushable>();
+  /**
+   * Readers of a channel not written since its last lines, in order. A set: a reader still
+   * waiting from an earlier turn keeps its place, and writes the newer lines too when it comes.
+   */
+  readonly #readers = new Set<Flushable>();
   #channels: Broadcast[] = [];
   #scheduled = false;
   #scratch = new Uint8Array(0);
-  #late = 0;
   #lastFlush = 0;
   #held = false;
   readonly #now: () => number;
@@ -39,14 +45,18 @@ export class Turn implements Schedule {
     return !this.#scheduled;
   }
 
-  /** Outboxes are still waiting from an earlier turn: better not add to their work now. */
+  /**
+   * Lines for one peer alone are still waiting from an earlier turn: better not add to them now.
+   * Readers still catching up with a channel do not count: what they have to write is shared,
+   * and more lines only make their next write longer, not more numerous.
+   */
   get behind(): boolean {
-    return this.#late > 0;
+    return this.#direct.size > 0;
   }
 
   /** Writes the outbox when this turn ends. */
   schedule(outbox: Flushable): void {
-    this.#dirty.push(outbox);
+    this.#direct.add(outbox);
     this.#wake();
   }
 
@@ -70,7 +80,7 @@ export class Turn implements Schedule {
 
   readonly #end = (): void => {
     const start = this.#now();
-    if (!this.#held && this.#dirty.length === 0 && start - this.#lastFlush < COALESCE_MS) {
+    if (!this.#held && this.#direct.size === 0 && this.#readers.size === 0 && start - this.#lastFlush < COALESCE_MS) {
       let fresh = 0;
       for (const channel of this.#channels) fresh += channel.fresh;
       if (fresh < LITTLE) {
@@ -81,27 +91,29 @@ export class Turn implements Schedule {
     }
     this.#held = false;
     let count = 0;
-    const later: Flushable[] = [];
-    const write = (outbox: Flushable): void => {
-      if (later.length === 0 && (++count % CLOCK_EVERY !== 0 || this.#now() - start < BUDGET_MS)) outbox.flush();
-      else later.push(outbox);
+    let over = false;
+    const due = (): boolean => {
+      if (!over && ++count % CLOCK_EVERY === 0) over = this.#now() - start >= BUDGET_MS;
+      return !over;
     };
-    // Outboxes left over from the last turn come first; a flush may queue more (a goodbye).
-    while (this.#dirty.length > 0) {
-      const dirty = this.#dirty;
-      this.#dirty = [];
-      for (let i = 0; i < dirty.length; i++) write(dirty[i]!);
+    // Lines for one peer first (a newcomer's welcome): the door stays quick while the room catches up.
+    // A flush may queue more (a goodbye): the set takes it at its end, and this loop still comes to it.
+    for (const outbox of this.#direct) {
+      if (!due()) break;
+      this.#direct.delete(outbox);
+      outbox.flush();
     }
     const channels = this.#channels;
     this.#channels = [];
-    for (const channel of channels) {
-      for (const reader of channel.readers) write(reader);
-      channel.settle();
+    for (const channel of channels) for (const reader of channel.readers) this.#readers.add(reader);
+    for (const reader of this.#readers) {
+      if (!due()) break;
+      this.#readers.delete(reader);
+      reader.flush();
     }
-    this.#dirty = later;
-    this.#late = later.length;
+    for (const channel of channels) channel.settle();
     this.#lastFlush = this.#now();
-    this.#scheduled = this.#dirty.length > 0 || this.#channels.length > 0;
+    this.#scheduled = this.#direct.size > 0 || this.#readers.size > 0 || this.#channels.length > 0;
     if (this.#scheduled) setImmediate(this.#end);
   };
 }

@@ -12,6 +12,12 @@ export type Input =
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "mode"; mode: string }
+  /** room as typed, `#` or not: the hub says what is wrong with it. */
+  | { kind: "join"; room: string }
+  | { kind: "leave" }
+  | { kind: "rooms" }
+  /** Empty text: show the topic. */
+  | { kind: "topic"; text: string }
   | Moderate
   | { kind: "usage"; command: string; usage: string }
   | { kind: "unknown"; command: string };
@@ -38,9 +44,13 @@ export const COMMANDS: readonly CommandHelp[] = [
   { usage: "/me TEXT", summary: "say what you are doing" },
   { usage: "/away [TEXT]", summary: "mark yourself away" },
   { usage: "/back", summary: "you are back" },
+  { usage: "/join #ROOM", summary: "go to a room (made if new)" },
+  { usage: "/leave", summary: "back to #main" },
+  { usage: "/rooms", summary: "list the rooms" },
+  { usage: "/topic [TEXT]", summary: "show or set the room's topic" },
   { usage: "/help", summary: "this list" },
   { usage: "/mode plain|json", summary: "lines as text, or one JSON event a line for programs" },
-  { usage: "/quit", summary: "leave the room" },
+  { usage: "/quit", summary: "leave the chat" },
   { usage: "/op PASSWORD", summary: "become an operator" },
   { usage: "/kick NAME [REASON]", summary: "operators: put NAME out of the room" },
   { usage: "/mute NAME [DURATION]", summary: "operators: stop NAME talking, e.g. for 10m" },
@@ -90,6 +100,14 @@ export function parseInput(line: string): Input {
       return { kind: "quit" };
     case "mode":
       return needs(rest !== "", { kind: "mode", mode: rest.toLowerCase() });
+    case "join":
+      return needs(rest !== "", { kind: "join", room: rest });
+    case "leave":
+      return { kind: "leave" };
+    case "rooms":
+      return { kind: "rooms" };
+    case "topic":
+      return { kind: "topic", text: rest };
     case "op":
       return needs(rest !== "", { kind: "op", password: rest });
     case "kick": {

@@ -9,6 +9,7 @@ export interface Said {
   from: string;
   text: string;
   ts: number;
+  room?: string;
 }
 
 export interface Presence {
@@ -23,16 +24,31 @@ export interface Limits {
   maxLine: number;
 }
 
+/** A room as /rooms lists it; room is written with its `#`. */
+export interface RoomInfo {
+  room: string;
+  people: number;
+  topic?: string;
+}
+
+/**
+ * Events of a room carry it (`#dev`); a server without rooms leaves it out. A leave that is only a
+ * move carries where to.
+ */
 export type Event =
-  | ({ type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh" } & Partial<Limits>)
-  | { type: "history"; lines: Said[] }
-  | { type: "join"; name: string }
-  | { type: "leave"; name: string; reason?: Reason }
-  | { type: "message"; from: string; text: string }
-  | { type: "me"; from: string; text: string }
-  | { type: "nick"; from: string; to: string }
+  | ({ type: "welcome"; name: string; present: readonly Presence[]; motd: string[]; lang: "en" | "zh"; room?: string; topic?: string } & Partial<Limits>)
+  | { type: "history"; lines: Said[]; room?: string }
+  | { type: "join"; name: string; room?: string }
+  | { type: "leave"; name: string; reason?: Reason; room?: string; to?: string }
+  | { type: "message"; from: string; text: string; room?: string }
+  | { type: "me"; from: string; text: string; room?: string }
+  | { type: "nick"; from: string; to: string; room?: string }
   | { type: "private"; from: string; to: string; text: string }
-  | { type: "notice"; text: string; code?: string; name?: string };
+  | { type: "notice"; text: string; code?: string; name?: string; room?: string }
+  /** You are now in room. */
+  | { type: "room"; room: string; topic?: string; present: readonly Presence[] }
+  | { type: "topic"; room: string; from: string; text: string }
+  | { type: "rooms"; rooms: RoomInfo[] };
 
 /** One JSON object per line: the event with its time in milliseconds since the epoch. */
 export function toJson(event: Event, ts: number): string {

@@ -27,13 +27,28 @@ export function isBlank(text: string): boolean {
 export const MAX_NAME = 32;
 const NAME = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
 
-/** Why a (cleaned) name is refused, or undefined if it is fine. */
-export function nameProblem(name: string): string | undefined {
+/** What is wrong with a name (or a room name); messages.ts says it in each language. */
+export type NameFault = "empty" | "long" | "space" | "chars";
+
+/** What is wrong with a (cleaned) name or room name, or undefined if it is fine. */
+export function nameFault(name: string): NameFault | undefined {
   const length = [...name].length;
-  if (length === 0) return "a name needs at least one character";
-  if (length > MAX_NAME) return `a name has at most ${MAX_NAME} characters`;
-  if (!NAME.test(name)) return "a name may hold only letters, digits, _, - and .";
-  return undefined;
+  if (length === 0) return "empty";
+  if (length > MAX_NAME) return "long";
+  if (NAME.test(name)) return undefined;
+  return /\s/.test(name) ? "space" : "chars";
+}
+
+/** Why a (cleaned) name is refused, in English, or undefined if it is fine. */
+export function nameProblem(name: string): string | undefined {
+  const fault = nameFault(name);
+  if (fault === undefined) return undefined;
+  return {
+    empty: "a name needs at least one character",
+    long: `a name has at most ${MAX_NAME} characters`,
+    space: "a name may hold only letters, digits, _, - and .",
+    chars: "a name may hold only letters, digits, _, - and .",
+  }[fault];
 }
 
 /** The form names are compared in: `Alice`, `alice` and a fullwidth `ａｌｉｃｅ` are one name. */

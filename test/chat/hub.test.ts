@@ -105,8 +105,8 @@ test("JSON mode: events as objects, the welcome repeated with who is present", (
   hub.handle(a, parseInput("hello"));
   const events = b.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
   expect(events).toEqual([
-    { type: "welcome", name: "b:1", present: [{ name: "a:1" }], motd: [], lang: "en", ts: T0 },
-    { type: "message", from: "a:1", text: "hello", ts: T0 },
+    { type: "welcome", name: "b:1", present: [{ name: "a:1" }], motd: [], lang: "en", room: "#main", ts: T0 },
+    { type: "message", from: "a:1", text: "hello", room: "#main", ts: T0 },
   ]);
   expect(a.lines.at(-1)).toBe("a:1: hello"); // the others stay plain
 });

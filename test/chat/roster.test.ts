@@ -10,6 +10,8 @@ test("adds, removals, renames and away marks keep the list sorted", () => {
     const sorted = [...people.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     expect(roster.all).toEqual(sorted);
     expect(new TextDecoder().decode(roster.joinedNames)).toBe(sorted.map((p) => p.name).join(", "));
+    expect(roster.size).toBe(sorted.length);
+    for (const n of [0, 1, 2, 3, sorted.length + 1]) expect(new TextDecoder().decode(roster.listed(n))).toBe(sorted.slice(0, n).map((p) => p.name).join(", "));
   };
   for (const name of ["mallory", "alice", "Bob", "127.0.0.1:5000", "127.0.0.1:40000", "日本", "zoë", "carol"]) {
     roster.add(name);
@@ -53,6 +55,7 @@ test("thousands of names in any order: still sorted and joined", () => {
   const left = names.filter((_, i) => i % 3 !== 0).sort();
   expect(roster.all.map((p) => p.name)).toEqual(left);
   expect(new TextDecoder().decode(roster.joinedNames)).toBe(left.join(", "));
+  expect(new TextDecoder().decode(roster.listed(50))).toBe(left.slice(0, 50).join(", "));
 });
 
 test("a list handed out earlier keeps the away mark it had", () => {

@@ -1,11 +1,11 @@
 // The command line itself: --version, --help, bad usage, and errors a user can cause, each one line.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { describeFileError } from "../../core/errors.ts";
-import { closePeers, join, run, serve } from "../helpers.ts";
+import { CHAT, closePeers, join, run, serve } from "../helpers.ts";
 
 const dir = mkdtempSync(joinPath(tmpdir(), "chat-cli-"));
 afterAll(() => {
@@ -52,12 +52,13 @@ test("help fits 80 columns, lists the options by group, and ends with examples",
   }
   const [main, serve, connect] = helps as [string[], string[], string[]];
   expect(main.filter((line) => /^\S.*:$/.test(line))).toEqual(["Commands:", "General:", "Examples:"]);
-  expect(serve.filter((line) => /^\S.*:$/.test(line))).toEqual(["Network:", "The room:", "Limits:", "Security:", "Logs:", "General:", "Examples:"]);
+  expect(serve.filter((line) => /^\S.*:$/.test(line))).toEqual(["Network:", "The room:", "Limits:", "Security:", "Logs:", "Web:", "General:", "Examples:"]);
   expect(connect.filter((line) => /^\S.*:$/.test(line))).toEqual(["Arguments:", "The room:", "Output:", "Security:", "General:", "Examples:"]);
   // An option is listed under its group: --rate with the limits, --allow with security, -p with the network.
   const under = (lines: string[], option: RegExp) => lines.slice(0, lines.findIndex((line) => option.test(line))).filter((line) => /^\S.*:$/.test(line)).at(-1);
   expect(under(serve, /^ {2}-p, --port PORT /)).toBe("Network:");
   expect(under(serve, /^ {6}--rate N /)).toBe("Limits:");
+  expect(under(serve, /^ {6}--web PORT /)).toBe("Web:");
   expect(under(serve, /^ {6}--allow CIDR /)).toBe("Security:");
   expect(under(serve, /^ {6}--log-level LEVEL /)).toBe("Logs:");
   expect(under(connect, /^ {2}-n, --name NAME /)).toBe("The room:");
@@ -228,6 +229,25 @@ test("files named by flags: the flag, the path and the reason, in one line", asy
   ] as const) {
     const chat = run(["serve", "--host", "127.0.0.1", "--port", "0", ...args], { stdin: "ignore" });
     expect([await chat.exited, chat.stderr.all]).toEqual([code, [message]]);
+  }
+});
+
+test("a file this user may not read or write: permission denied, naming the flag and the path", async () => {
+  // Root may read and write anything: as root, the server runs as nobody (setpriv) to meet the same refusals.
+  const asUser = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+  const locked = joinPath(dir, "locked");
+  await Bun.write(locked, "not for you\n");
+  chmodSync(locked, 0o000);
+  const readOnly = joinPath(dir, "read-only");
+  mkdirSync(readOnly, { mode: 0o555 });
+  chmodSync(dir, 0o755);
+  for (const [args, code, message] of [
+    [["--motd", locked], 2, `chat: cannot read --motd ${locked}: permission denied`],
+    [["--state", `${readOnly}/state.json`], 1, `chat: cannot write --state ${readOnly}/state.json: permission denied`],
+  ] as const) {
+    const proc = Bun.spawn([...asUser, CHAT, "serve", "--host", "127.0.0.1", "--port", "0", ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stderr, exit] = await Promise.all([proc.stderr.text(), proc.exited]);
+    expect([exit, stderr]).toEqual([code, `${message}\n`]);
   }
 });
 

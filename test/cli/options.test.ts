@@ -77,3 +77,13 @@ test("every flag has a CHAT_ twin, and the flag wins", () => {
   expect(pick({}, { CHAT_MAX_CLIENTS: "7" }, "max-clients")).toBe("7");
   expect(pick({}, {}, "max-clients")).toBeUndefined();
 });
+
+test("every option of serve and connect declares the group its help lists it under", async () => {
+  const { GROUPS } = await import("../../cmd/usage.ts");
+  for (const command of [(await import("../../cmd/serve.ts")).default, (await import("../../cmd/connect.ts")).default]) {
+    for (const [name, def] of Object.entries(command.args as Record<string, { type?: string; group?: string }>)) {
+      if (def.type === "positional") continue;
+      expect({ name, group: def.group !== undefined && def.group in GROUPS }).toEqual({ name, group: true });
+    }
+  }
+});

@@ -1,6 +1,6 @@
 // `chat connect` as scripts use it: pipes, exit codes, error lines; and nc/socat as clients of `chat serve`.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { CHAT, closePeers, dial, escape, join, run, serve, unique, type Server } from "../helpers.ts";
+import { CHAT, closePeers, dial, escape, join, ncatChat, run, serve, unique, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));
@@ -15,30 +15,6 @@ function sh(script: string, env: Record<string, string> = {}) {
     stderr: "pipe",
   });
   return Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]).then(([stdout, stderr, code]) => ({ stdout, stderr, code }));
-}
-
-/** Another program (ncat), stopped when the test is done. */
-function runTool(argv: string[]) {
-  const proc = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore" });
-  return {
-    async [Symbol.asyncDispose]() {
-      proc.kill();
-      await proc.exited;
-    },
-  };
-}
-
-/** Dials a port a program has just been asked to listen on, until it answers or 5 s pass. */
-async function dialWhenUp(port: number) {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      return await dial(port);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await Bun.sleep(20);
-    }
-  }
 }
 
 /** A port where nothing listens. */
@@ -388,9 +364,9 @@ describe("a server that is not chat", () => {
   });
 
   test("ncat --chat: its announcements and the others' lines are printed, and ours reach them", async () => {
-    const port = closedPort();
-    await using ncat = runTool(["ncat", "-l", "-k", "--chat", "127.0.0.1", String(port)]);
-    const peer = await dialWhenUp(port);
+    await using ncat = await ncatChat();
+    const port = ncat.port;
+    const peer = await dial(port);
     await peer.until(/^<announce> 127\.0\.0\.1 is connected as <user\d+>\.$/);
     await using client = run(["connect", `127.0.0.1:${port}`, "--name", "zed"]);
     await client.stdout.until(/^<announce> 127\.0\.0\.1 is connected as <user\d+>\.$/);
@@ -404,4 +380,32 @@ describe("a server that is not chat", () => {
     await peer.until(new RegExp(`^<${them}> ${text}$`));
     expect(await client.exited).toBe(0);
   });
+});
+
+test("the opening lines go at once, in one write, before the server says anything: JSON mode, the name, the room", async () => {
+  const chunks: string[] = [];
+  let heard!: () => void;
+  const first = new Promise<void>((resolve) => (heard = resolve));
+  using stub = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data: (_socket, bytes) => {
+        chunks.push(bytes.toString());
+        heard();
+      },
+      end: (socket) => void socket.end(),
+    },
+  });
+  await using client = run(["connect", `127.0.0.1:${stub.port}`, "--name", "zed", "--room", "#dev"]);
+  await first;
+  expect(chunks[0]).toBe("/mode json\n/nick zed\n/join #dev\n");
+  client.proc.stdin!.end();
+  expect(await client.exited).toBe(0);
+});
+
+test("a bad --room is refused before connecting, exit 2", async () => {
+  const result = run(["connect", "127.0.0.1:1", "--room", "#a b"], { stdin: "ignore" });
+  expect(await result.exited).toBe(2);
+  expect(result.stderr.all[0]).toBe('chat: bad --room "#a b": a name may hold only letters, digits, _, - and .');
 });

@@ -2,7 +2,8 @@
 import { expect, test } from "bun:test";
 import { displayWidth, LineEditor } from "../../core/client/editor.ts";
 import { wordsFor } from "../../core/wire/messages.ts";
-import { colorOf, formatEvent } from "../../core/client/render.ts";
+import { formatEvent } from "../../core/client/render.ts";
+import { colorOf } from "../../core/wire/palette.ts";
 
 function typed(...inputs: string[]) {
   const editor = new LineEditor();

@@ -1,7 +1,7 @@
 // The client on a real terminal (tmux): the line being typed survives incoming messages, and the terminal is restored.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { colorOf } from "../../core/client/render.ts";
-import { CHAT, closePeers, escape, join, serve, unique, type Server } from "../helpers.ts";
+import { colorOf } from "../../core/wire/palette.ts";
+import { CHAT, closePeers, dial, escape, join, ncatChat, serve, unique, type Server } from "../helpers.ts";
 
 /** A tmux server of our own, with one bash window of 100×30. */
 class Tmux {
@@ -306,4 +306,23 @@ test("a line over the server's limit is refused with the limit named, and stays 
   tmux.press("Enter");
   await peer.until(new RegExp(`^${name}: short enough$`));
   expect(peer.lines.all.some((l) => l.includes(text.slice(0, 20)))).toBe(false);
+});
+
+test("against ncat --chat, a server that is not chat: its lines are shown, and what is typed reaches the others", async () => {
+  await using ncat = await ncatChat();
+  const peer = await dial(ncat.port);
+  await peer.until(/^<announce> 127\.0\.0\.1 is connected as <user\d+>\.$/);
+  const name = ttyName("ncat");
+  tmux = new Tmux();
+  await tmux.start({ NO_COLOR: "1" });
+  tmux.type(`${CHAT} connect 127.0.0.1:${ncat.port} --name ${name}`);
+  tmux.press("Enter");
+  await tmux.untilScreen(/^<announce> 127\.0\.0\.1 is connected as <user\d+>\.$/m);
+  const [, them] = await peer.until(/^<announce> 127\.0\.0\.1 is connected as <(user\d+)>\.$/);
+  const hello = unique("hello");
+  peer.say(hello);
+  await tmux.untilScreen(new RegExp(`^<user\\d+> ${hello}$`, "m"));
+  tmux.type("typed here");
+  tmux.press("Enter");
+  await peer.until(new RegExp(`^<${them}> typed here$`));
 });

@@ -20,7 +20,7 @@ async function person(port: number, as: string): Promise<Peer> {
   return peer;
 }
 
-test("a line, an arrival, a departure and a rename cross servers, and the sender's echo comes back in the same order", async () => {
+test("a line, an arrival, a departure, a rename and a topic cross servers, and the sender's echo comes back in the same order", async () => {
   await using redis = await startRedis();
   await using one = await serveClustered(redis);
   await using two = await serveClustered(redis);
@@ -37,6 +37,11 @@ test("a line, an arrival, a departure and a rename cross servers, and the sender
     await peer.until(new RegExp(`^${alice.name}: ${text}$`));
     await peer.until(new RegExp(`^${bobName}: ${text}-reply$`));
   }
+  const topic = unique("topic");
+  bob.say(`/topic ${topic}`);
+  await alice.until(new RegExp(`^\\* ${bobName} set the topic: ${topic}$`));
+  alice.say("/topic");
+  await alice.until(new RegExp(`^\\* topic: ${topic}$`));
   bob.say("/quit");
   await alice.until(new RegExp(`^${bobName} has left$`));
 });
@@ -86,7 +91,7 @@ test("a name race across two servers has exactly one winner", async () => {
   }
 });
 
-test("/msg reaches a person on another server, and only them", async () => {
+test("/msg reaches a person on another server, and only them; /rooms lists the rooms of every server", async () => {
   await using redis = await startRedis();
   await using one = await serveClustered(redis);
   await using two = await serveClustered(redis);
@@ -101,6 +106,18 @@ test("/msg reaches a person on another server, and only them", async () => {
   alice.say(`${text}-public`);
   await carol.until(new RegExp(`^${alice.name}: ${text}-public$`));
   expect(carol.lines.all.some((line) => line.includes(`${text}`) && !line.includes("public"))).toBe(false);
+  const room = name("dev");
+  bob.say(`/join #${room}`);
+  await bob.until(new RegExp(`^\\* you are now in #${room}$`));
+  bob.say(`/topic ${text}-topic`);
+  await bob.until(new RegExp(`set the topic: ${text}-topic$`));
+  // A /msg after the topic: once it reaches alice, her server has applied the topic too.
+  bob.say(`/msg ${alice.name} ${text}-barrier`);
+  await alice.until(new RegExp(`${text}-barrier`));
+  alice.say("/rooms");
+  const lines: string[] = [];
+  while (lines.length < 2) lines.push((await alice.until(/^\* #\S+ \(\d+\).*$/))[0]!);
+  expect(lines).toEqual([`* #${room} (1): ${text}-topic`, "* #main (2)"]);
 });
 
 test("a newcomer gets the history, on another server and on a server started later", async () => {

@@ -47,6 +47,31 @@ describe("English (default)", () => {
   });
 });
 
+describe("a crowd", () => {
+  test("a newcomer to more than 50 is told the first 50 names, how many more, and that /who lists everyone", async () => {
+    await using crowded = await serve(["--max-per-ip", "0", "--rate", "0"]);
+    const crowd = [];
+    for (let i = 0; i < 51; i++) crowd.push(await join(crowded.port));
+    const names = crowd.map((p) => p.name).sort();
+    const newcomer = await dial(crowded.port);
+    const [, listed] = await newcomer.until(/^Present: (.+) and 1 more \(51 in all; \/who lists everyone\)$/);
+    expect(listed!.split(", ")).toEqual(names.slice(0, 50));
+    newcomer.say("/who");
+    const [, everyone] = await newcomer.until(/^\* Present: (.+)$/);
+    expect(everyone!.split(", ").length).toBe(52);
+    for (const name of names) expect(everyone!.split(", ")).toContain(name);
+  });
+
+  test("a newcomer to exactly 50 gets them all, as in a small room", async () => {
+    await using crowded = await serve(["--max-per-ip", "0", "--rate", "0"]);
+    const crowd = [];
+    for (let i = 0; i < 50; i++) crowd.push(await join(crowded.port));
+    const newcomer = await dial(crowded.port);
+    const [, listed] = await newcomer.until(/^Present: (.+)$/);
+    expect(listed!.split(", ")).toEqual(crowd.map((p) => p.name).sort());
+  });
+});
+
 describe("--lang zh gives the seed's words", () => {
   let server: Server;
   beforeAll(async () => void (server = await serve(["--lang", "zh"])));

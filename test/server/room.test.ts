@@ -1,6 +1,6 @@
 // People in the room: every command, name rules, presence, history, the motd and JSON mode, over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, serve, unique, type Peer, type Server } from "../helpers.ts";
+import { closePeers, dial, escape, join, joinAs, serve, unique, type Peer, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));
@@ -8,14 +8,7 @@ afterAll(() => server.kill());
 afterEach(closePeers);
 
 /** Joins and takes a name unique to the test. */
-async function person(label: string, port = server.port): Promise<Peer> {
-  const peer = await join(port);
-  const name = unique(label).slice(0, 32);
-  peer.say(`/nick ${name}`);
-  await peer.until(new RegExp(`^${escape(peer.name)} is now known as ${escape(name)}$`));
-  peer.name = name;
-  return peer;
-}
+const person = (label: string, port = server.port): Promise<Peer> => joinAs(port, label);
 
 describe("/nick", () => {
   test("everyone sees OLD is now known as NEW, and the new name is used", async () => {

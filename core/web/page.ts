@@ -1,0 +1,466 @@
+// The page itself: what the server says, shown as a conversation with its people and rooms; what is typed, sent as on a terminal.
+import type { Event, Presence, Said } from "../wire/events.ts";
+import { Link } from "./link.ts";
+import { el, nameNode, textNodes, timeNode } from "./view.ts";
+
+/** What a room looks like in the list `/rooms` answers with. */
+interface RoomInfo {
+  room: string;
+  people: number;
+  topic?: string;
+}
+
+/** The events of rooms, beside the room's own: the page shows them when the server sends them. */
+type RoomEvent =
+  | { type: "room"; room: string; topic?: string; present: Presence[] }
+  | { type: "topic"; room: string; from: string; text: string }
+  | { type: "rooms"; rooms: RoomInfo[] };
+
+type Incoming = (Event | RoomEvent) & { ts: number; room?: string; to?: string };
+
+const NAME_KEY = "chat.name";
+const MAIN = "#main";
+/** Entries kept on the page: a day in a busy room must not slow the tab down. */
+const MAX_ENTRIES = 2000;
+/** Lines kept for the arrow keys. */
+const MAX_RECALL = 100;
+/** How often, and how far apart, a remembered name that is taken is asked for again. */
+const CLAIM_TRIES = 5;
+const CLAIM_AGAIN_MS = 3000;
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const log = byId<HTMLOListElement>("log");
+const input = byId<HTMLInputElement>("line");
+const form = byId<HTMLFormElement>("say");
+const meButton = byId<HTMLButtonElement>("me");
+const status = byId<HTMLParagraphElement>("status");
+const roomTitle = byId<HTMLHeadingElement>("room");
+const topicLine = byId<HTMLParagraphElement>("topic");
+const peopleList = byId<HTMLUListElement>("people");
+const peopleCount = byId<HTMLSpanElement>("people-count");
+const roomList = byId<HTMLUListElement>("rooms");
+const side = byId<HTMLElement>("side");
+const sideToggle = byId<HTMLButtonElement>("side-toggle");
+const joinForm = byId<HTMLFormElement>("join-form");
+const joinInput = byId<HTMLInputElement>("join-room");
+
+const state = {
+  me: undefined as string | undefined,
+  /** Welcomed on the current connection. */
+  welcomed: false,
+  /** Connected before: a welcome now is a return. */
+  returning: false,
+  room: MAIN,
+  topic: undefined as string | undefined,
+  people: new Map<string, Presence>(),
+  rooms: [] as RoomInfo[],
+  unread: 0,
+  /** Kept in memory only, to answer the door again after a reconnect. */
+  password: undefined as string | undefined,
+  askedPassword: false,
+  triedPassword: false,
+  claimTries: 0,
+  /** The user typed /rooms: the answer goes in the conversation as well as the list. */
+  showRooms: false,
+  /** The user typed /quit: do not come back until they type again. */
+  left: false,
+  /** Chat lines already shown, so history replayed after a reconnect shows only what was missed. */
+  seen: new Set<string>(),
+  recall: [] as string[],
+  recallAt: 0,
+  draft: "",
+};
+
+const saved = (): string | undefined => {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage may be off; the page still works, it just forgets
+  }
+};
+const remember = (name: string) => {
+  try {
+    localStorage.setItem(NAME_KEY, name);
+  } catch {}
+};
+
+/** The socket, asked to arrive under the remembered name and, after a drop, in the room we were in. */
+function socketUrl(): string {
+  const url = new URL("/ws", location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  const name = saved();
+  if (name) url.searchParams.set("name", name);
+  if (state.returning && !sameRoom(state.room, MAIN)) url.searchParams.set("room", state.room);
+  return url.href;
+}
+
+const link = new Link(socketUrl, {
+  open: () => {
+    state.welcomed = false;
+    state.askedPassword = false;
+    state.triedPassword = false;
+    setStatus("connected", false);
+  },
+  line: (text) => {
+    let event: Incoming;
+    try {
+      event = JSON.parse(text) as Incoming;
+    } catch {
+      return; // not an event: nothing the page can show
+    }
+    receive(event);
+  },
+  lost: (ms) => {
+    if (state.left) return setStatus("you left; press Enter to come back", true);
+    if (state.welcomed || state.returning) state.returning = true;
+    state.welcomed = false;
+    setStatus(`reconnecting in ${Math.ceil(ms / 1000)} s…`, true);
+  },
+});
+
+function setStatus(text: string, down: boolean): void {
+  status.textContent = text;
+  status.classList.toggle("down", down);
+}
+
+function updateTitle(): void {
+  document.title = `${state.unread > 0 ? `(${state.unread}) ` : ""}${state.room} · chat`;
+}
+
+// --- The conversation -------------------------------------------------------
+
+function append(entry: HTMLLIElement): void {
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  log.append(entry);
+  while (log.childElementCount > MAX_ENTRIES) log.firstElementChild!.remove();
+  if (atBottom) log.scrollTop = log.scrollHeight;
+}
+
+function entry(kind: string, ts: number | undefined, ...parts: (Node | string)[]): HTMLLIElement {
+  const li = el("li", kind);
+  if (ts !== undefined) li.append(timeNode(ts));
+  li.append(...parts);
+  return li;
+}
+
+/** A line of the server's own (`* …`), in the conversation. */
+function notice(text: string, ts?: number): void {
+  append(entry("notice", ts, ...textNodes(`* ${text}`)));
+}
+
+function system(ts: number | undefined, ...parts: (Node | string)[]): void {
+  append(entry("system", ts, ...parts));
+}
+
+function mark(text: string): void {
+  const li = el("li", "mark");
+  li.append(el("span", "", text));
+  li.setAttribute("aria-hidden", "true");
+  append(li);
+}
+
+function said(line: Said, history: boolean): HTMLLIElement {
+  const own = line.from === state.me;
+  const kind = `${line.type === "me" ? "action" : "message"}${own ? " own" : ""}${history ? " history" : ""}`;
+  return line.type === "me"
+    ? entry(kind, line.ts, "* ", nameNode(line.from), " ", ...textNodes(line.text))
+    : entry(kind, line.ts, nameNode(line.from), ": ", ...textNodes(line.text));
+}
+
+const seenKey = (line: Said) => `${line.ts}\u0000${line.from}\u0000${line.text}`;
+
+function see(line: Said): boolean {
+  const key = seenKey(line);
+  if (state.seen.has(key)) return false;
+  state.seen.add(key);
+  if (state.seen.size > 500) state.seen.delete(state.seen.values().next().value!);
+  return true;
+}
+
+function unread(from: string): void {
+  if (!document.hidden || from === state.me) return;
+  state.unread++;
+  updateTitle();
+}
+
+// --- People and rooms -------------------------------------------------------
+
+function setPeople(present: readonly Presence[]): void {
+  state.people = new Map(present.map((p) => [p.name, p]));
+  if (state.me) state.people.set(state.me, state.people.get(state.me) ?? { name: state.me });
+  drawPeople();
+}
+
+function drawPeople(): void {
+  const names = [...state.people.values()].sort((a, b) => a.name.localeCompare(b.name));
+  peopleList.replaceChildren(
+    ...names.map((p) => {
+      const li = el("li");
+      li.append(nameNode(p.name));
+      if (p.name === state.me) li.append(el("span", "quiet", " (you)"));
+      if (p.away !== undefined) li.append(el("span", "away", p.away ? ` away: ${p.away}` : " away"));
+      return li;
+    }),
+  );
+  peopleCount.textContent = `(${names.length})`;
+  const here = state.rooms.find((r) => sameRoom(r.room, state.room));
+  if (here) here.people = names.length;
+  drawRooms();
+}
+
+const sameRoom = (a: string, b: string) => a.normalize("NFKC").toLowerCase() === b.normalize("NFKC").toLowerCase();
+
+function drawRooms(): void {
+  if (!state.rooms.some((r) => sameRoom(r.room, state.room))) state.rooms.push({ room: state.room, people: state.people.size, topic: state.topic });
+  state.rooms.sort((a, b) => a.room.localeCompare(b.room));
+  roomList.replaceChildren(
+    ...state.rooms.map((r) => {
+      const button = el("button");
+      button.type = "button";
+      button.append(el("span", "", r.room), el("span", "count", String(r.people)));
+      if (r.topic) button.title = r.topic;
+      const current = sameRoom(r.room, state.room);
+      button.setAttribute("aria-current", String(current));
+      button.setAttribute("aria-label", `${r.room}, ${r.people} ${r.people === 1 ? "person" : "people"}${current ? ", you are here" : ""}`);
+      button.addEventListener("click", () => {
+        if (!current) send(`/join ${r.room}`);
+        closeSide();
+        input.focus();
+      });
+      const li = el("li");
+      li.append(button);
+      return li;
+    }),
+  );
+}
+
+function setRoom(room: string, topic: string | undefined): void {
+  state.room = room;
+  state.topic = topic;
+  roomTitle.textContent = room;
+  topicLine.textContent = topic ?? "";
+  topicLine.hidden = !topic;
+  updateTitle();
+}
+
+function setMe(name: string): void {
+  state.me = name;
+  meButton.textContent = name;
+  meButton.setAttribute("aria-label", `You are ${name}; change your name`);
+}
+
+// --- What the server says ---------------------------------------------------
+
+function receive(event: Incoming): void {
+  switch (event.type) {
+    case "welcome":
+      return welcome(event);
+    case "history": {
+      const fresh = event.lines.filter(see);
+      if (fresh.length === 0) return;
+      mark(state.returning ? "missed while away" : "earlier");
+      for (const line of fresh) append(said(line, true));
+      return mark("now");
+    }
+    case "message":
+    case "me":
+      see(event);
+      append(said(event, false));
+      return unread(event.from);
+    case "private": {
+      const li = entry(`private${event.from === state.me ? " own" : ""}`, event.ts, "* ", nameNode(event.from), " → ", nameNode(event.to), ": ", ...textNodes(event.text));
+      append(li);
+      return unread(event.from);
+    }
+    case "join":
+      state.people.set(event.name, { name: event.name });
+      drawPeople();
+      return system(event.ts, nameNode(event.name), " has arrived");
+    case "leave":
+      state.people.delete(event.name);
+      drawPeople();
+      if (event.to) return system(event.ts, nameNode(event.name), ` went to ${event.to}`);
+      return system(event.ts, nameNode(event.name), ` has left${event.reason ? ` (${event.reason})` : ""}`);
+    case "nick": {
+      const was = state.people.get(event.from);
+      state.people.delete(event.from);
+      state.people.set(event.to, { ...was, name: event.to });
+      if (event.from === state.me) {
+        setMe(event.to);
+        remember(event.to);
+      }
+      drawPeople();
+      return system(event.ts, nameNode(event.from), " is now known as ", nameNode(event.to));
+    }
+    case "notice":
+      return onNotice(event);
+    case "room":
+      setRoom(event.room, event.topic);
+      setPeople(event.present);
+      notice(`you are now in ${event.room}`, event.ts);
+      if (event.topic) notice(`topic: ${event.topic}`, event.ts);
+      return;
+    case "topic":
+      if (sameRoom(event.room, state.room)) setRoom(state.room, event.text || undefined);
+      return system(event.ts, "* ", nameNode(event.from), " set the topic: ", ...textNodes(event.text));
+    case "rooms":
+      state.rooms = event.rooms.map((r) => ({ ...r }));
+      drawRooms();
+      if (state.showRooms) for (const r of event.rooms) notice(`${r.room} (${r.people})${r.topic ? `: ${r.topic}` : ""}`, event.ts);
+      state.showRooms = false;
+      return;
+  }
+}
+
+function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
+  const returning = state.returning;
+  state.welcomed = true;
+  setMe(event.name);
+  setRoom(MAIN, undefined);
+  setPeople(event.present);
+  if (returning) mark("reconnected");
+  system(event.ts, `You are `, nameNode(event.name));
+  if (event.present.length > 0) {
+    const parts: (Node | string)[] = ["Present: "];
+    event.present.forEach((p, i) => parts.push(...(i > 0 ? [", "] : []), nameNode(p.name)));
+    system(undefined, ...parts);
+  }
+  for (const line of event.motd) notice(line);
+  state.returning = false;
+  // Asked for on arrival; taken still, perhaps by our own connection from before a drop, which
+  // the server has not yet seen go: asked for again a few times.
+  state.claimTries = 0;
+  claimAgain();
+}
+
+function claimAgain(): void {
+  const name = saved();
+  if (!name || name === state.me || state.claimTries >= CLAIM_TRIES) return;
+  state.claimTries++;
+  setTimeout(() => {
+    if (state.welcomed && state.me !== name && saved() === name) link.send(`/nick ${name}`);
+  }, CLAIM_AGAIN_MS);
+}
+
+function onNotice(event: Extract<Incoming, { type: "notice" }>): void {
+  if (!state.welcomed && event.text === "password:") return askPassword();
+  if (!state.welcomed && event.text === "wrong password") state.password = undefined;
+  const retry = event.code === "name_taken" && event.name === saved() && state.claimTries > 0;
+  if (retry) claimAgain();
+  // One word that the name is taken is enough; the tries after it are quiet.
+  if (!retry || state.claimTries <= 1) notice(event.text, event.ts);
+}
+
+function askPassword(): void {
+  if (state.password !== undefined && !state.triedPassword) {
+    state.triedPassword = true;
+    link.send(state.password);
+    return;
+  }
+  state.askedPassword = true;
+  notice("this room has a password: type it and press Enter");
+  input.type = "password";
+  input.placeholder = "Room password";
+  input.focus();
+}
+
+// --- What is typed ----------------------------------------------------------
+
+/** Sends a line; while disconnected it stays in the input, to be sent once back. */
+function send(line: string): boolean {
+  if (state.left) {
+    state.left = false;
+    link.start();
+    return false;
+  }
+  if (!link.send(line)) {
+    setStatus("not connected: your line waits here", true);
+    return false;
+  }
+  if (/^\/rooms\s*$/i.test(line)) state.showRooms = true;
+  if (/^\/quit(\s|$)/i.test(line)) {
+    state.left = true;
+    link.stop();
+  }
+  return true;
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const line = input.value;
+  if (state.askedPassword && input.type === "password") {
+    if (line === "" || !link.send(line)) return;
+    state.password = line;
+    state.triedPassword = true;
+    state.askedPassword = false;
+    input.type = "text";
+    input.placeholder = "Message, or /help";
+    input.value = "";
+    return;
+  }
+  if (line.trim() === "") return;
+  if (!send(line)) return;
+  if (state.recall.at(-1) !== line) state.recall.push(line);
+  if (state.recall.length > MAX_RECALL) state.recall.shift();
+  state.recallAt = state.recall.length;
+  input.value = "";
+  log.scrollTop = log.scrollHeight;
+});
+
+input.addEventListener("keydown", (e) => {
+  if (e.isComposing || input.type === "password") return;
+  if (e.key === "ArrowUp" && state.recallAt > 0) {
+    if (state.recallAt === state.recall.length) state.draft = input.value;
+    input.value = state.recall[--state.recallAt]!;
+  } else if (e.key === "ArrowDown" && state.recallAt < state.recall.length) {
+    state.recallAt++;
+    input.value = state.recallAt === state.recall.length ? state.draft : state.recall[state.recallAt]!;
+  } else return;
+  e.preventDefault();
+  input.setSelectionRange(input.value.length, input.value.length);
+});
+
+meButton.addEventListener("click", () => {
+  input.value = "/nick ";
+  input.focus();
+});
+
+joinForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const room = joinInput.value.trim();
+  if (room === "") return;
+  if (send(`/join ${room}`)) joinInput.value = "";
+  closeSide();
+  input.focus();
+});
+
+function closeSide(): void {
+  side.classList.remove("open");
+  sideToggle.setAttribute("aria-expanded", "false");
+}
+
+sideToggle.addEventListener("click", () => {
+  const open = side.classList.toggle("open");
+  sideToggle.setAttribute("aria-expanded", String(open));
+  if (open) side.querySelector<HTMLElement>("button, input")?.focus();
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && side.classList.contains("open")) {
+    closeSide();
+    sideToggle.focus();
+  }
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) return;
+  state.unread = 0;
+  updateTitle();
+});
+
+setStatus("connecting…", false);
+setMe(saved() ?? "…");
+updateTitle();
+drawRooms();
+input.focus();
+link.start();

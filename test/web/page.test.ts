@@ -1,0 +1,183 @@
+// The page in a real browser, against the compiled binary: browser people and nc people in one room, text as text, reconnecting.
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
+import { closePeers, escape, join, unique } from "../helpers.ts";
+import { launchBrowser, logLines, say, serveWeb, visit, welcomed } from "./browser.ts";
+
+/** The page's document, as the functions given to page.evaluate see it (they run in the browser). */
+declare const document: { hidden: boolean; activeElement: { id: string; textContent: string | null } | null; dispatchEvent(event: Event): boolean };
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  closePeers();
+  for (const context of browser.contexts()) await context.close();
+});
+
+/** The tags of a test's lines, in the order a reader saw them. */
+const order = (lines: string[], tags: string[]) => lines.flatMap((line) => tags.filter((tag) => line.includes(tag)));
+
+test("two pages and an nc client in one room see each other's lines, in the same order", async () => {
+  await using server = await serveWeb(["--rate", "0"]);
+  const ann = await visit(browser, server.url);
+  const ben = await visit(browser, server.url);
+  const nc = await join(server.port);
+  await ann.page.locator("#people li", { hasText: nc.name }).waitFor();
+  const tags = Array.from({ length: 6 }, (_, i) => unique(`order${i}`));
+  // Said from all three at once, so the server's order is the only order.
+  await Promise.all([
+    (async () => {
+      await say(ann.page, tags[0]!);
+      await say(ann.page, tags[3]!);
+    })(),
+    (async () => {
+      await say(ben.page, tags[1]!);
+      await say(ben.page, tags[4]!);
+    })(),
+    (async () => {
+      nc.say(tags[2]!);
+      nc.say(tags[5]!);
+    })(),
+  ]);
+  for (const tag of tags) {
+    await ann.page.locator("#log li.message", { hasText: tag }).waitFor();
+    await ben.page.locator("#log li.message", { hasText: tag }).waitFor();
+  }
+  const any = new RegExp(`: (${tags.map(escape).join("|")})$`);
+  for (const _ of tags) await nc.until(any);
+  const seenByNc = order(nc.lines.all, tags);
+  expect(seenByNc).toHaveLength(6);
+  expect(order(await logLines(ann.page), tags)).toEqual(seenByNc);
+  expect(order(await logLines(ben.page), tags)).toEqual(seenByNc);
+  // Who said what, as nc reads it: the pages' names are theirs.
+  expect(nc.lines.all).toContain(`${ann.name}: ${tags[0]}`);
+  expect(nc.lines.all).toContain(`${ben.name}: ${tags[1]}`);
+  expect(await ann.page.locator("#log li.message", { hasText: tags[2]! }).textContent()).toEndWith(`${nc.name}: ${tags[2]}`);
+});
+
+test("a line of HTML from nc is shown as text: no element is made, no script runs", async () => {
+  await using server = await serveWeb();
+  const ann = await visit(browser, server.url);
+  const nc = await join(server.port);
+  const attack = `<img src=x onerror="window.pwned=1"> ${unique("xss")}`;
+  nc.say(attack);
+  const line = ann.page.locator("#log li.message", { hasText: attack });
+  await line.waitFor();
+  expect(await line.textContent()).toEndWith(`${nc.name}: ${attack}`);
+  expect(await ann.page.locator("#log img").count()).toBe(0);
+  expect(await ann.page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
+});
+
+test("killing and restarting the server: the page reconnects by itself, keeps the typed line and claims its name again", async () => {
+  const first = await serveWeb();
+  const ann = await visit(browser, first.url);
+  const name = unique("ann");
+  await say(ann.page, `/nick ${name}`);
+  await ann.page.locator("#me", { hasText: name }).waitFor();
+  const typed = `half a thought ${unique("typed")}`;
+  await ann.page.locator("#line").fill(typed);
+  await first.kill("SIGKILL");
+  await ann.page.locator("#status", { hasText: "reconnecting" }).waitFor();
+  await using second = await serveWeb([], { webPort: first.webPort });
+  await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
+  await ann.page.locator("#me", { hasText: name }).waitFor();
+  expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+  const nc = await join(second.port);
+  await ann.page.locator("#line").press("Enter");
+  await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
+});
+
+test("a name chosen once is remembered: a reload arrives under it", async () => {
+  await using server = await serveWeb();
+  const ann = await visit(browser, server.url);
+  const name = unique("kept");
+  await say(ann.page, `/nick ${name}`);
+  await ann.page.locator("#me", { hasText: name }).waitFor();
+  expect(await ann.page.evaluate(() => localStorage.getItem("chat.name"))).toBe(name);
+  const nc = await join(server.port);
+  await ann.page.reload();
+  await nc.until(new RegExp(`^${escape(name)} has arrived$`));
+  await ann.page.locator("#me", { hasText: name }).waitFor();
+});
+
+test("history on arrival is marked as history; links are links, and only http(s) ones", async () => {
+  await using server = await serveWeb();
+  const nc = await join(server.port);
+  const old = unique("before");
+  nc.say(`${old} see https://example.org/a?b=1. or javascript:alert(1)`);
+  await nc.until(new RegExp(escape(old)));
+  const ann = await visit(browser, server.url);
+  const line = ann.page.locator("#log li.history", { hasText: old });
+  await line.waitFor();
+  expect(await ann.page.locator("#log li.mark").first().textContent()).toBe("earlier");
+  const link = line.locator("a");
+  expect(await link.count()).toBe(1);
+  expect(await link.getAttribute("href")).toBe("https://example.org/a?b=1");
+  expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+  expect(await link.textContent()).toBe("https://example.org/a?b=1");
+  const fresh = unique("after");
+  nc.say(fresh);
+  await ann.page.locator("#log li.message:not(.history)", { hasText: fresh }).waitFor();
+});
+
+test("while the tab is hidden, the title counts unread lines; seen again, it is clear", async () => {
+  await using server = await serveWeb();
+  const ann = await visit(browser, server.url);
+  const nc = await join(server.port);
+  const setHidden = (hidden: boolean) =>
+    ann.page.evaluate((hidden) => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, hidden);
+  await setHidden(true);
+  nc.say(unique("one"));
+  const last = unique("two");
+  nc.say(last);
+  await ann.page.locator("#log li.message", { hasText: last }).waitFor();
+  expect(await ann.page.title()).toBe("(2) #main · chat");
+  await setHidden(false);
+  expect(await ann.page.title()).toBe("#main · chat");
+});
+
+test("from the keyboard: the line is focused on arrival, Enter sends, the arrow keys recall, commands work as on a terminal", async () => {
+  await using server = await serveWeb();
+  const ann = await visit(browser, server.url);
+  expect(await ann.page.evaluate(() => document.activeElement?.id)).toBe("line");
+  const text = unique("typed");
+  await ann.page.keyboard.type(text);
+  await ann.page.keyboard.press("Enter");
+  await ann.page.locator("#log li.own", { hasText: text }).waitFor();
+  await ann.page.keyboard.type("/who");
+  await ann.page.keyboard.press("Enter");
+  await ann.page.locator("#log li.notice", { hasText: `* Present: ${ann.name}` }).waitFor();
+  await ann.page.keyboard.press("ArrowUp");
+  await ann.page.keyboard.press("ArrowUp");
+  expect(await ann.page.locator("#line").inputValue()).toBe(text);
+  await ann.page.keyboard.press("ArrowDown");
+  expect(await ann.page.locator("#line").inputValue()).toBe("/who");
+  // Tab reaches the send button: nothing needs a mouse.
+  await ann.page.keyboard.press("Tab");
+  expect(await ann.page.evaluate(() => document.activeElement?.textContent)).toBe("Send");
+});
+
+test("the compiled binary alone in an empty folder serves a page that works", async () => {
+  const empty = mkdtempSync(joinPath(tmpdir(), "chat-empty-"));
+  try {
+    await using server = await serveWeb([], { cwd: empty });
+    const ann = await visit(browser, server.url);
+    const nc = await join(server.port);
+    const text = unique("alone");
+    await say(ann.page, text);
+    await nc.until(new RegExp(`^${escape(ann.name)}: ${escape(text)}$`));
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
