@@ -18,6 +18,11 @@ import { nameFault, nameKey } from "../wire/sanitize.ts";
 
 /** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
 export const DEFAULT_HISTORY = 20;
+/**
+ * Lines a member may have waiting behind its last change, until the bus brings that back: while Redis is
+ * away, what people say is held here, bounded like an outbox.
+ */
+export const MAX_WAITING = 1000;
 /** Where everyone arrives. */
 export const MAIN_ROOM = "main";
 /** Rooms kept when nothing says otherwise (`serve --max-rooms`). */
@@ -69,8 +74,10 @@ interface Local {
    * have, so each line is judged on what the lines before it did (an /op, then a /kick).
    */
   pending: number;
-  /** Lines waiting for pending to come back to 0. */
+  /** Lines waiting for pending to come back to 0: at most MAX_WAITING. */
   waiting?: Input[];
+  /** Told `* slow down` since its waiting lines passed the bound. */
+  overflowed?: boolean;
   /** Replies to give after the welcome (a refused first /nick). */
   after?: string[];
 }
@@ -161,6 +168,13 @@ export class Hub {
     return this.#joined;
   }
 
+  /** Lines said here that wait behind their sender's last change: held while the bus is slow or away. */
+  get waiting(): number {
+    let n = 0;
+    for (const local of this.#locals.values()) n += local.waiting?.length ?? 0;
+    return n;
+  }
+
   /** Chat lines kept for newcomers, in every room. */
   get historySize(): number {
     let size = 0;
@@ -232,9 +246,14 @@ export class Hub {
     if (!local) return;
     const person = local.person;
     if (!person || local.pending > 0) {
-      (local.waiting ??= []).push(input);
+      const waiting = (local.waiting ??= []);
+      if (waiting.length < MAX_WAITING) return void waiting.push(input);
+      // The bus has not answered for a long while (Redis away): past the bound, lines are dropped, as in a flood.
+      if (!local.overflowed) this.tell(from, this.#says.slowDown, { code: "slow_down" });
+      local.overflowed = true;
       return;
     }
+    local.overflowed = false;
     if (speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
     const by = local.who;
     switch (input.kind) {

@@ -7,7 +7,7 @@ export type Disconnect = "closed" | "quit" | "idle" | "too slow" | "kicked" | "b
 /** Gauges are read when scraped rather than kept up to date: the hot path pays nothing for them. */
 export interface Gauges {
   /** A cluster's figures, with --redis. */
-  cluster?: ClusterStats;
+  cluster?: ClusterStats & { waiting: number };
   clients: number;
   /** Connections still in the TLS handshake or the password step. */
   waiting: number;
@@ -73,7 +73,8 @@ export class Metrics {
         ["_count", cluster.delivered],
       ]);
       metric("chat_bus_reconnects_total", "counter", "Times the connection to Redis came back after a drop.", [["", cluster.reconnects]]);
-      metric("chat_bus_held_changes", "gauge", "Changes said here and not yet in Redis: held while it is away.", [["", cluster.held]]);
+      metric("chat_bus_held_changes", "gauge", "Changes made here and not yet in Redis: held while it is away.", [["", cluster.held]]);
+      metric("chat_bus_waiting_lines", "gauge", "Lines said here waiting behind their sender's last change: held while Redis is away.", [["", cluster.waiting]]);
       metric("chat_bus_duplicates_total", "counter", "Changes found twice in the stream and delivered once.", [["", cluster.duplicates]]);
     }
     return `${out.join("\n")}\n`;

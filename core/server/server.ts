@@ -158,7 +158,7 @@ export class ChatServer {
       queuedBytes,
       historyLines: this.hub.historySize,
       rooms: this.hub.rooms(),
-      ...(this.#options.cluster ? { cluster: this.#options.cluster.stats() } : {}),
+      ...(this.#options.cluster ? { cluster: { ...this.#options.cluster.stats(), waiting: this.hub.waiting } } : {}),
     });
   }
 

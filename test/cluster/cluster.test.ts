@@ -266,3 +266,86 @@ test("an operator on one server kicks a person on another", async () => {
   await watcher.until(new RegExp(`^${troll.name} has left \\(kicked\\)$`));
   await op.until(new RegExp(`^${troll.name} has left \\(kicked\\)$`));
 });
+
+/** `name{labels} value` lines of /metrics as a map. */
+async function scrape(base: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const map = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^(chat_[a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m) map.set(m[1]!, Number(m[2]));
+  }
+  return map;
+}
+
+test("--metrics: lines held while Redis is away, reconnects and bus lag; the password is nowhere", async () => {
+  const password = "c0rrect-h0rse";
+  await using redis = await startRedis({ password });
+  await using one = await serveClustered(redis, ["--metrics", "127.0.0.1:0"]);
+  await using two = await serveClustered(redis);
+  const [, base] = await one.stderr.until(/metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics$/);
+  const alice = await person(one.port, name("alice"));
+  const bob = await person(two.port, name("bob"));
+  await alice.until(new RegExp(`is now known as ${bob.name}$`));
+  await redis.crash();
+  await alice.until(/^\* reconnecting to the cluster$/);
+  const tag = unique("held");
+  for (let i = 0; i < 5; i++) alice.say(`${tag} ${i}`);
+  // The first line waits in Redis's queue, the others behind it; nothing is delivered yet.
+  const deadline = Date.now() + 5000;
+  let during = await scrape(base!);
+  while ((during.get("chat_bus_held_changes")! + during.get("chat_bus_waiting_lines")!) < 5 && Date.now() < deadline) during = await scrape(base!);
+  expect([during.get("chat_bus_held_changes"), during.get("chat_bus_waiting_lines")]).toEqual([1, 4]);
+  await redis.restart();
+  await bob.until(new RegExp(`^${alice.name}: ${tag} 4$`), 10_000);
+  await alice.until(new RegExp(`^${alice.name}: ${tag} 4$`));
+  const after = await scrape(base!);
+  expect(after.get("chat_bus_held_changes")).toBe(0);
+  expect(after.get("chat_bus_waiting_lines")).toBe(0);
+  expect(after.get("chat_bus_reconnects_total")).toBeGreaterThanOrEqual(1);
+  expect(after.get("chat_bus_lag_seconds_count")).toBeGreaterThan(0);
+  expect(after.get("chat_bus_lag_seconds_sum")).toBeGreaterThanOrEqual(0);
+  const text = await (await fetch(`${base}/metrics`)).text();
+  expect(text).not.toContain(password);
+  expect(one.stderr.all.join("\n")).not.toContain(password);
+});
+
+test("with appendfsync always, a line whose sender saw its echo survives kill -9 of redis-server", async () => {
+  await using redis = await startRedis({ persistence: "always" });
+  await using one = await serveClustered(redis);
+  const alice = await person(one.port, name("alice"));
+  const said = Array.from({ length: 5 }, (_, i) => unique(`kept${i}`));
+  for (const text of said) alice.say(text);
+  await alice.until(new RegExp(`: ${said[4]}$`)); // every echo seen
+  await redis.crash();
+  await redis.restart();
+  await alice.until(/^\* reconnected$/, 10_000);
+  // A server started now knows the chat only from what Redis kept.
+  await using two = await serveClustered(redis);
+  const bob = await dial(two.port);
+  for (const text of said) await bob.until(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${alice.name}: ${text}$`));
+});
+
+test("a server the cluster declared dead (stopped for 5 s) drops its people when it wakes, and serves newcomers again", async () => {
+  await using redis = await startRedis();
+  await using one = await serveClustered(redis);
+  await using two = await serveClustered(redis);
+  const alice = await person(one.port, name("alice"));
+  const sleeper = name("sleeper");
+  const sleeping = await person(two.port, sleeper);
+  await alice.until(new RegExp(`is now known as ${sleeper}$`));
+  two.proc.kill("SIGSTOP");
+  try {
+    await alice.until(new RegExp(`^${sleeper} has left \\(lost\\)$`), 6000);
+  } finally {
+    two.proc.kill("SIGCONT");
+  }
+  await sleeping.closed; // no ghost: the person the others saw leave is gone here too
+  const again = await person(two.port, name("again"));
+  await alice.until(new RegExp(`is now known as ${again.name}$`));
+  const text = unique("awake");
+  again.say(text);
+  await alice.until(new RegExp(`^${again.name}: ${text}$`));
+  alice.say("/who");
+  expect((await alice.until(/^\* Present: (.+)$/))[1]!.split(", ").sort()).toEqual([alice.name, again.name].sort());
+});
