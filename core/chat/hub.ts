@@ -667,8 +667,11 @@ export class Hub {
     if (arriving && !local.json) {
       const { roster } = room;
       member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
-      if (room !== this.#main) this.tell(member, this.#says.nowIn(room.tag));
-      if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
+      // In #main a newcomer on nc sees the welcome and nothing more; /topic shows the topic.
+      if (room !== this.#main) {
+        this.tell(member, this.#says.nowIn(room.tag));
+        if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
+      }
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
       const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;

@@ -119,6 +119,13 @@ export async function joinRoom(options: RoomOptions, receive: Receive): Promise<
     probe = undefined;
     plain = true;
     for (const bytes of kept) receive.onPlain(bytes);
+    // A first line the server has not finished (`login: `) is still with the password prompt: it is the server's too.
+    if (prompt) {
+      const held = prompt.held;
+      prompt = undefined;
+      promptDone();
+      if (held.length > 0) receive.onPlain(held);
+    }
     fellBack();
   };
   // The opening lines go in one write, so that the server applies them all before it announces us.

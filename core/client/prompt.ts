@@ -29,6 +29,11 @@ export class PasswordPrompt {
     this.#answer = answer;
   }
 
+  /** What came of a first line not finished yet. */
+  get held(): Uint8Array {
+    return this.#buffer;
+  }
+
   /** Bytes from the server; undefined while the outcome is not known yet. */
   push(bytes: Uint8Array): PromptOutcome | undefined {
     // Copied only to join a line cut between chunks; a chunk kept until its line ends is safe: Bun gives each its own buffer.

@@ -50,11 +50,22 @@ export function formatEvent(event: Timed, look: Look): string[] {
     case "welcome": {
       const lines = [dim(look.words.youAre(event.name))];
       if (event.present.length > 0) lines.push(dim(look.words.present(event.present.map(describePresence))));
+      if (event.topic !== undefined) lines.push(paint(33, `* ${look.words.notice.topic(event.topic)}`));
       for (const line of event.motd) lines.push(paint(33, `* ${line}`));
       return lines;
     }
     case "notice":
       return [`${stamp}${paint(33, `* ${event.text}`)}`];
+    case "room": {
+      // Moving is a change of scene: said as a notice, then who is there, as on arrival.
+      const lines = [`${stamp}${paint("1;33", `* ${look.words.notice.nowIn(event.room)}`)}`];
+      if (event.topic !== undefined) lines.push(paint(33, `* ${look.words.notice.topic(event.topic)}`));
+      if (event.present.length > 0) lines.push(dim(look.words.present(event.present.map(describePresence))));
+      return lines;
+    }
+    case "topic":
+    case "rooms":
+      return renderPlain(event, look.words).map((line) => `${stamp}${paint(33, line)}`);
     default:
       return renderPlain(event, look.words).map((line) => `${stamp}${dim(line)}`);
   }

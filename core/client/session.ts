@@ -17,6 +17,8 @@ const MAX_TRIES = 20;
 export class Session {
   /** Our name as the server knows it. */
   name?: string;
+  /** The room we are in (`#dev`), from a server with rooms. */
+  room?: string;
   /** The language of the server's words, from its welcome. */
   lang: "en" | "zh" = "en";
   /** What the server allows, from its welcome; undefined from a server that does not say. */
@@ -76,6 +78,7 @@ export class Session {
       case "welcome":
         this.name = event.name;
         this.lang = event.lang ?? "en";
+        this.room = event.room;
         if (event.rate !== undefined && event.burst !== undefined && event.maxLine !== undefined)
           this.limits = { rate: event.rate, burst: event.burst, maxLine: event.maxLine };
         if (!this.#wanted || this.#wanted === event.name) this.#settle();
@@ -84,6 +87,9 @@ export class Session {
         if (event.from !== this.name) break;
         this.name = event.to;
         if (this.#trying === event.to) this.#done();
+        break;
+      case "room":
+        this.room = event.room;
         break;
       case "notice":
         if (this.#trying !== undefined && event.name === this.#trying && this.#claimReply(event.code)) return;

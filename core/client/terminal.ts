@@ -144,6 +144,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
         if (event.type === "welcome") look.words = wordsFor(session.lang);
         for (const line of formatEvent(event, look)) printed.push(line);
         if (event.type === "welcome" || event.type === "nick") look.self = session.name; // the only events that change our name
+        screen.room = session.room;
       },
       onChunkEnd: flush,
       // A server that is not chat: its lines as they are, less what could take over the terminal.
@@ -172,8 +173,8 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
       await room.throttle.ready();
       const line = outgoing.shift()!;
       if (!isBlank(cleanText(line))) room.throttle.take(1); // a blank line too goes out, and the server ignores it
-      void room.link.write(encodeLine(line));
       screen.waiting = outgoing.length;
+      await room.link.write(encodeLine(line)); // one at a time: a write the kernel took only part of finishes first
       if (saysQuit(line)) return leave();
       screen.redraw();
     }

@@ -195,3 +195,42 @@ test("one that leaves while its name is still being claimed is never announced, 
   await cluster.settle();
   expect(hub.nameOf(watcher)).toBe("ghost");
 });
+
+test("rooms are shared: a move, a topic and /rooms agree on both servers, and a room is one whatever its case", async () => {
+  const cluster = new Cluster();
+  const [one, two] = [hubOn(cluster.bus("one")), hubOn(cluster.bus("two"))];
+  const alice = new Fake("10.0.0.1:1");
+  const bob = new Fake("10.0.0.2:2");
+  one.join(alice, { name: "alice" });
+  two.join(bob, { name: "bob", room: "#Dev" });
+  await cluster.settle();
+  expect(bob.lines).toEqual(["You are bob", "* you are now in #Dev"]);
+  one.handle(alice, parseInput("/join dev"));
+  one.handle(alice, parseInput("/topic shared"));
+  one.handle(alice, parseInput("in dev"));
+  expect(alice.lines).toEqual(["You are alice"]); // nothing until the bus brings it back
+  await cluster.settle();
+  expect(alice.lines).toEqual(["You are alice", "* you are now in #Dev", "Present: bob", "* alice set the topic: shared", "alice: in dev"]);
+  expect(bob.lines.slice(2)).toEqual(["alice has arrived", "* alice set the topic: shared", "alice: in dev"]);
+  expect(two.rooms()).toEqual(one.rooms());
+  expect(one.rooms()).toEqual([{ room: "#Dev", people: 2, topic: "shared" }, { room: "#main", people: 0 }]);
+});
+
+test("--max-rooms is decided where the move is applied, the same way on every server", async () => {
+  const cluster = new Cluster();
+  const hub = (node: string) => new Hub({ words: wordsFor("en"), now: () => T0, bus: cluster.bus(node), maxRooms: 2 });
+  const [one, two] = [hub("one"), hub("two")];
+  const alice = new Fake("10.0.0.1:1");
+  const bob = new Fake("10.0.0.2:2");
+  one.join(alice, { name: "alice" });
+  two.join(bob, { name: "bob" });
+  await cluster.settle();
+  // Both ask for a new room before either move is applied: the first one in the bus's order wins it.
+  one.handle(alice, parseInput("/join first"));
+  two.handle(bob, parseInput("/join second"));
+  await cluster.settle();
+  expect(alice.lines.at(-1)).toBe("* you are now in #first");
+  expect(bob.lines.at(-1)).toBe("* too many rooms");
+  expect(one.rooms()).toEqual(two.rooms());
+  expect(two.rooms().map((r) => r.room)).toEqual(["#first", "#main"]);
+});

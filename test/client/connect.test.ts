@@ -344,6 +344,21 @@ describe("a server that is not chat", () => {
     }
   });
 
+  test("a prompt with no newline (`login: `) is shown too, even when the server closes after it", async () => {
+    using stub = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => void socket.write("login: "),
+        data: (socket, bytes) => {
+          if (bytes.toString().includes("hi\n")) socket.end(); // a wrong login: goodbye, with no newline ever
+        },
+      },
+    });
+    const { stdout } = await sh(`printf 'hi\\n' | "$CHAT" connect 127.0.0.1:${stub.port} --name zed`);
+    expect(stdout).toBe("login: ");
+  });
+
   test("lines that come before and after the fallback are all shown, in order", async () => {
     const book = bookServer();
     try {
@@ -408,4 +423,32 @@ test("a bad --room is refused before connecting, exit 2", async () => {
   const result = run(["connect", "127.0.0.1:1", "--room", "#a b"], { stdin: "ignore" });
   expect(await result.exited).toBe(2);
   expect(result.stderr.all[0]).toBe('chat: bad --room "#a b": a name may hold only letters, digits, _, - and .');
+});
+
+test("chat connect --room in a pipe: the lines go to that room and no other", async () => {
+  const room = unique("r").replace(/-/g, "_").slice(0, 32);
+  const inRoom = await join(server.port);
+  inRoom.say(`/join ${room}`);
+  await inRoom.until(new RegExp(`^\\* you are now in #${room}$`));
+  const inMain = await join(server.port);
+  const name = unique("roomed").slice(0, 30);
+  const text = unique("said-in-room");
+  const { stdout, stderr, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${server.port} --name ${name} --room '#${room}'`);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toContain(`* you are now in #${room}\nPresent: ${inRoom.name}\n`);
+  expect(stdout).toContain(`${name}: ${text}\n`);
+  await inRoom.until(new RegExp(`^${escape(name)}: ${text}$`));
+  // #main hears a later line, so anything said in #${room} before it would have come already.
+  const marker = unique("barrier");
+  inMain.say(marker);
+  await inMain.until(new RegExp(`: ${marker}$`));
+  expect(inMain.lines.all.some((line) => line.includes(text))).toBe(false);
+});
+
+test("CHAT_ROOM is --room's twin", async () => {
+  const room = unique("r").replace(/-/g, "_").slice(0, 32);
+  const { stdout, code } = await sh(`printf '/who\\n' | "$CHAT" connect 127.0.0.1:${server.port}`, { CHAT_ROOM: room });
+  expect(code).toBe(0);
+  expect(stdout).toContain(`* you are now in #${room}\n`);
 });

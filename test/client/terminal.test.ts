@@ -90,7 +90,7 @@ async function startClient(name: string, flags = "", env: Record<string, string>
   await tmux.start(env);
   tmux.type(`${CHAT} connect 127.0.0.1:${port} --name ${name} ${flags}`);
   tmux.press("Enter");
-  await tmux.untilScreen(new RegExp(`^${name}> ?$`, "m")); // capture-pane trims trailing blanks
+  await tmux.untilScreen(new RegExp(`^#\\S+ ${name}> ?$`, "m")); // the room, then the name; capture-pane trims trailing blanks
 }
 
 test("a half-typed line survives an incoming message, then is sent whole", async () => {
@@ -98,26 +98,26 @@ test("a half-typed line survives an incoming message, then is sent whole", async
   await startClient(name);
   const peer = await join(server.port);
   tmux.type("half typed");
-  await tmux.untilScreen(new RegExp(`^${name}> half typed$`, "m"));
+  await tmux.untilScreen(new RegExp(`^#main ${name}> half typed$`, "m"));
   const incoming = unique("incoming");
   peer.say(incoming);
-  await tmux.untilScreen(new RegExp(`${escape(peer.name)}: ${incoming}\\n${name}> half typed$`, "m"));
-  expect(tmux.cursorLine()).toBe(`${name}> half typed`);
+  await tmux.untilScreen(new RegExp(`${escape(peer.name)}: ${incoming}\\n#main ${name}> half typed$`, "m"));
+  expect(tmux.cursorLine()).toBe(`#main ${name}> half typed`);
   tmux.type(" and finished");
   tmux.press("Enter");
   await peer.until(new RegExp(`^${name}: half typed and finished$`));
-  await tmux.untilScreen(new RegExp(`^» ${name}: half typed and finished\\n${name}> ?$`, "m"));
+  await tmux.untilScreen(new RegExp(`^» ${name}: half typed and finished\\n#main ${name}> ?$`, "m"));
 });
 
 test("Enter on a line of blanks clears it from the prompt", async () => {
   const name = unique("blank").slice(0, 20).replace(/-/g, "_");
   await startClient(name);
-  const prompt = `${name}> `.length;
+  const prompt = `#main ${name}> `.length;
   tmux.type("   ");
   await tmux.untilCursorColumn(prompt + 3);
   tmux.press("Enter");
   await tmux.untilCursorColumn(prompt);
-  expect(tmux.cursorLine()).toBe(`${name}>`);
+  expect(tmux.cursorLine()).toBe(`#main ${name}>`);
 });
 
 test("Ctrl-C leaves cleanly, exits 0 and restores the terminal", async () => {
@@ -201,12 +201,12 @@ test("60 lines pasted at once all reach the room at the flood limit's pace; the 
   await startClient(name, "", { NO_COLOR: "1" }, limited.port);
   const tag = unique("pasted");
   tmux.type(Array.from({ length: 60 }, (_, i) => `${tag} ${i + 1}\n`).join(""));
-  await tmux.untilScreen(new RegExp(`^${name} \\(\\d+ waiting\\)> ?$`, "m"));
+  await tmux.untilScreen(new RegExp(`^#main ${name} \\(\\d+ waiting\\)> ?$`, "m"));
   await peer.until(new RegExp(`^${name}: ${tag} 60$`), 20_000);
   const got = peer.lines.all.filter((l) => l.startsWith(`${name}: ${tag} `));
   expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `${name}: ${tag} ${i + 1}`));
   expect(peer.lines.all).not.toContain("* slow down");
-  await tmux.untilScreen(new RegExp(`^${name}> ?$`, "m")); // nothing waits any more
+  await tmux.untilScreen(new RegExp(`^#main ${name}> ?$`, "m")); // nothing waits any more
   expect(tmux.screen()).not.toContain("* slow down");
 }, 30_000);
 
@@ -227,25 +227,25 @@ test("a resize redraws the prompt: no stale row is left behind", async () => {
   await startClient(name);
   const typed = Array.from({ length: 200 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
   tmux.type(typed);
-  await tmux.untilScreen(new RegExp(`^${name}> <[a-z]+$`, "m"));
+  await tmux.untilScreen(new RegExp(`^#main ${name}> <[a-z]+$`, "m"));
   tmux.resize(60);
   // Every row holding typed text: only the prompt's, fitted to the new width.
   const typedRows = (screen: string) => screen.split("\n").filter((row) => /[a-z]{12}/.test(row) && !row.includes(CHAT));
   const deadline = Date.now() + 5000;
   let rows = typedRows(tmux.screen());
-  while (!(rows.length === 1 && rows[0]!.length < 60 && rows[0]!.startsWith(`${name}> <`))) {
+  while (!(rows.length === 1 && rows[0]!.length < 60 && rows[0]!.startsWith(`#main ${name}> <`))) {
     if (Date.now() > deadline) throw new Error(`the prompt was not redrawn alone at 60 columns:\n${tmux.screen()}`);
     await Bun.sleep(30);
     rows = typedRows(tmux.screen());
   }
-  expect(typed.endsWith(rows[0]!.slice(`${name}> <`.length))).toBe(true);
+  expect(typed.endsWith(rows[0]!.slice(`#main ${name}> <`.length))).toBe(true);
 });
 
 test("the editor moves and deletes by what is seen as one character (grapheme clusters)", async () => {
   const name = ttyName("emoji");
   await startClient(name);
   const peer = await join(server.port);
-  const prompt = `${name}> `.length;
+  const prompt = `#main ${name}> `.length;
   const family = "👨‍👩‍👧";
   tmux.type(`x${family}y`);
   await tmux.untilCursorColumn(prompt + 4); // x, the family (two columns), y
@@ -269,11 +269,11 @@ test("↑ then ↓ brings back the line being typed", async () => {
   tmux.press("Enter");
   await tmux.untilScreen(new RegExp(`^» ${name}: sent before$`, "m"));
   tmux.type("half a draft");
-  await tmux.untilScreen(new RegExp(`^${name}> half a draft$`, "m"));
+  await tmux.untilScreen(new RegExp(`^#main ${name}> half a draft$`, "m"));
   tmux.press("Up");
-  await tmux.untilScreen(new RegExp(`^${name}> sent before$`, "m"));
+  await tmux.untilScreen(new RegExp(`^#main ${name}> sent before$`, "m"));
   tmux.press("Down");
-  await tmux.untilScreen(new RegExp(`^${name}> half a draft$`, "m"));
+  await tmux.untilScreen(new RegExp(`^#main ${name}> half a draft$`, "m"));
 });
 
 test("a line longer than the row shows a marker on each side where text is hidden", async () => {
@@ -282,14 +282,14 @@ test("a line longer than the row shows a marker on each side where text is hidde
   const typed = Array.from({ length: 200 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
   tmux.type(typed);
   // At the end: the start is hidden.
-  const [atEnd] = (await tmux.untilScreen(new RegExp(`^${name}> <[a-z]+$`, "m"))).match(new RegExp(`^${name}> <[a-z]+$`, "m"))!;
-  expect(typed.endsWith(atEnd.slice(`${name}> <`.length))).toBe(true);
+  const [atEnd] = (await tmux.untilScreen(new RegExp(`^#main ${name}> <[a-z]+$`, "m"))).match(new RegExp(`^#main ${name}> <[a-z]+$`, "m"))!;
+  expect(typed.endsWith(atEnd.slice(`#main ${name}> <`.length))).toBe(true);
   expect(atEnd.length).toBeLessThan(100);
   tmux.press("Home");
   // At the start: the end is hidden.
-  const [atStart] = (await tmux.untilScreen(new RegExp(`^${name}> [a-z]+>$`, "m"))).match(new RegExp(`^${name}> [a-z]+>$`, "m"))!;
-  expect(typed.startsWith(atStart.slice(`${name}> `.length, -1))).toBe(true);
-  expect(tmux.cursorColumn()).toBe(`${name}> `.length);
+  const [atStart] = (await tmux.untilScreen(new RegExp(`^#main ${name}> [a-z]+>$`, "m"))).match(new RegExp(`^#main ${name}> [a-z]+>$`, "m"))!;
+  expect(typed.startsWith(atStart.slice(`#main ${name}> `.length, -1))).toBe(true);
+  expect(tmux.cursorColumn()).toBe(`#main ${name}> `.length);
 });
 
 test("a line over the server's limit is refused with the limit named, and stays in the input line", async () => {
@@ -300,7 +300,7 @@ test("a line over the server's limit is refused with the limit named, and stays 
   const text = `${unique("long")}-${"x".repeat(60)}`.slice(0, 70);
   tmux.type(text);
   tmux.press("Enter");
-  await tmux.untilScreen(new RegExp(`^\\* line too long \\(max 50 bytes\\)\\n${name}> ${text}$`, "m"));
+  await tmux.untilScreen(new RegExp(`^\\* line too long \\(max 50 bytes\\)\\n#main ${name}> ${text}$`, "m"));
   tmux.press("C-a", "C-k");
   tmux.type("short enough");
   tmux.press("Enter");
@@ -325,4 +325,49 @@ test("against ncat --chat, a server that is not chat: its lines are shown, and w
   tmux.type("typed here");
   tmux.press("Enter");
   await peer.until(new RegExp(`^<${them}> typed here$`));
+});
+
+describe("rooms", () => {
+  /** A room of this test's own: names are at most 32 characters. */
+  const roomName = () => unique("r").replace(/-/g, "_").slice(0, 32);
+
+  test("--room joins that room on arrival: the prompt shows it, room events read well, and the typed line survives them", async () => {
+    const room = roomName();
+    const peer = await join(server.port);
+    peer.say(`/join #${room}`);
+    await peer.until(new RegExp(`^\\* you are now in #${room}$`));
+    const name = ttyName("roomy");
+    await startClient(name, `--room ${room}`);
+    await tmux.untilScreen(new RegExp(`^\\* you are now in #${room}\\nPresent: ${escape(peer.name)}\\n`, "m"));
+    await tmux.untilScreen(new RegExp(`^#${room} ${name}> ?$`, "m"));
+    await peer.until(new RegExp(`^${name} has arrived$`));
+    tmux.type("half typed");
+    const topic = unique("topic");
+    peer.say(`/topic ${topic}`);
+    await tmux.untilScreen(new RegExp(`^\\* ${escape(peer.name)} set the topic: ${topic}\\n#${room} ${name}> half typed$`, "m"));
+    peer.say(`/join #${room}_2`);
+    await tmux.untilScreen(new RegExp(`^${escape(peer.name)} went to #${room}_2\\n#${room} ${name}> half typed$`, "m"));
+    tmux.press("Enter");
+    await tmux.untilScreen(new RegExp(`^» ${name}: half typed$`, "m"));
+  });
+
+  test("/join, /rooms and /leave work from the prompt, which follows the room", async () => {
+    const room = roomName();
+    const watcher = await join(server.port);
+    const name = ttyName("mover");
+    await startClient(name);
+    await tmux.untilScreen(new RegExp(`^#main ${name}> ?$`, "m"));
+    tmux.type(`/join ${room}`);
+    tmux.press("Enter");
+    await tmux.untilScreen(new RegExp(`^\\* you are now in #${room}\\n#${room} ${name}> ?$`, "m"));
+    await watcher.until(new RegExp(`^${name} went to #${room}$`));
+    tmux.type("/rooms");
+    tmux.press("Enter");
+    await tmux.untilScreen(new RegExp(`^\\* #${room} \\(1\\)$`, "m"));
+    tmux.type("/leave");
+    tmux.press("Enter");
+    await tmux.untilScreen(new RegExp(`^\\* you are now in #main\\n`, "m"));
+    await tmux.untilScreen(new RegExp(`^#main ${name}> ?$`, "m"));
+    await watcher.until(new RegExp(`^${name} has arrived$`));
+  });
 });

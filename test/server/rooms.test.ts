@@ -40,6 +40,8 @@ describe("arriving", () => {
   test("a newcomer on nc sees what it always saw: You are, Present:, history, and no word of rooms", async () => {
     await using own = await serve(["--rate", "0"]);
     const alice = await person("alice", own.port);
+    alice.say("/topic set before the newcomer"); // shown by /topic, not to a newcomer in #main
+    await alice.until(/set the topic: set before the newcomer$/);
     alice.say("before the newcomer");
     await alice.until(/: before the newcomer$/);
     const bob = await dial(own.port);
