@@ -411,7 +411,10 @@ export class Hub {
   /** Someone went out of room: an empty room with nothing to keep goes at once; one with history or a topic waits to be forgotten. */
   #vacated(room: Room): void {
     if (room.size > 0 || room === this.#main) return;
-    room.emptySince = this.#now();
+    // One past every room's: later than any room emptied before, on every server, loaded rooms included.
+    let last = 0;
+    for (const other of this.#rooms.values()) if (other.emptySince > last) last = other.emptySince;
+    room.emptySince = last + 1;
     if (room.bare) this.#rooms.delete(room.key);
   }
 

@@ -7,7 +7,10 @@ export class Room {
   readonly roster = new Roster();
   readonly history: History;
   topic?: string;
-  /** When the last person left (ms since the epoch): the room empty longest is forgotten first. */
+  /**
+   * When the last person left, as a place in the bus's order rather than a clock's time: every
+   * server applies the same changes in the same order, so all of them forget the same room first.
+   */
   emptySince = 0;
 
   /** `#dev`, as shown. */

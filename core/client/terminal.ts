@@ -1,5 +1,5 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
-import { joinRoom, saysQuit, type RoomOptions } from "./pipe.ts";
+import { joinRoom, saysQuit, type RoomOptions } from "./room.ts";
 import { clusterWidth, displayWidth, LineEditor } from "./editor.ts";
 import { parseInput } from "../wire/commands.ts";
 import { encodeLine, TextLineReader } from "../wire/framing.ts";

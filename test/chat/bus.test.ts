@@ -234,3 +234,29 @@ test("--max-rooms is decided where the move is applied, the same way on every se
   expect(one.rooms()).toEqual(two.rooms());
   expect(two.rooms().map((r) => r.room)).toEqual(["#first", "#main"]);
 });
+
+test("the room forgotten first is the same on servers whose clocks disagree: emptied longest in the bus's order", async () => {
+  const cluster = new Cluster();
+  let skew = 0;
+  const hub = (node: string, clock: () => number) => new Hub({ words: wordsFor("en"), now: clock, bus: cluster.bus(node), maxRooms: 3 });
+  // Server two's clock jumps about; only the order of the changes may decide.
+  const [one, two] = [hub("one", () => T0), hub("two", () => T0 + (skew = (skew + 7919) % 10_000))];
+  const alice = new Fake("10.0.0.1:1");
+  const bob = new Fake("10.0.0.2:2");
+  one.join(alice, { name: "alice" });
+  two.join(bob, { name: "bob" });
+  await cluster.settle();
+  for (const [hubOf, member, room] of [[one, alice, "a"], [two, bob, "b"]] as const) {
+    hubOf.handle(member, parseInput(`/join ${room}`));
+    hubOf.handle(member, parseInput(`said in ${room}`)); // history keeps the room once it is empty
+  }
+  await cluster.settle();
+  two.handle(bob, parseInput("/leave"));
+  await cluster.settle();
+  one.handle(alice, parseInput("/leave"));
+  await cluster.settle();
+  one.handle(alice, parseInput("/join c")); // one room too many: #b, emptied first, goes
+  await cluster.settle();
+  expect(one.rooms().map((r) => r.room)).toEqual(["#a", "#c", "#main"]);
+  expect(two.rooms()).toEqual(one.rooms());
+});
