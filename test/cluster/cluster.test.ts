@@ -33,10 +33,16 @@ test("a line, an arrival, a departure, a rename and a topic cross servers, and t
   const text = unique("crossing");
   alice.say(text);
   bob.say(`${text}-reply`);
-  for (const peer of [alice, bob]) {
-    await peer.until(new RegExp(`^${alice.name}: ${text}$`));
-    await peer.until(new RegExp(`^${bobName}: ${text}-reply$`));
-  }
+  // Said at once on two servers: either may come first, but both servers show the same order.
+  const orders = await Promise.all(
+    [alice, bob].map(async (peer) => {
+      const seen: string[] = [];
+      while (seen.length < 2) seen.push((await peer.until(new RegExp(`^(?:${alice.name}|${bobName}): ${text}(?:-reply)?$`)))[0]!);
+      return seen;
+    }),
+  );
+  expect(orders[1]).toEqual(orders[0]!);
+  expect([...orders[0]!].sort()).toEqual([`${alice.name}: ${text}`, `${bobName}: ${text}-reply`]);
   const topic = unique("topic");
   bob.say(`/topic ${topic}`);
   await alice.until(new RegExp(`^\\* ${bobName} set the topic: ${topic}$`));
