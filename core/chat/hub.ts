@@ -78,8 +78,8 @@ interface Local {
   waiting?: Input[];
   /** Told `* slow down` since its waiting lines passed the bound. */
   overflowed?: boolean;
-  /** Replies to give after the welcome (a refused first /nick). */
-  after?: string[];
+  /** Replies to give after the welcome (a refused first /nick), with their codes for clients. */
+  after?: { text: string; extra: { code: string; name?: string } }[];
 }
 
 /** An event rendered at most once per form, whatever the number of members. */
@@ -198,14 +198,14 @@ export class Hub {
     let first = arrival.name;
     if (first !== undefined) {
       const fault = nameFault(first);
-      if (fault) (local.after ??= []).push(this.#says.nameInvalid(first, fault));
+      if (fault) (local.after ??= []).push({ text: this.#says.nameInvalid(first, fault), extra: { code: "name_invalid", name: first } });
       if (fault) first = undefined;
     }
     let room = MAIN_ROOM;
     if (arrival.room !== undefined) {
       const name = arrival.room.replace(/^#/, "");
       const fault = nameFault(name);
-      if (fault) (local.after ??= []).push(this.#says.roomInvalid(`#${name}`, fault));
+      if (fault) (local.after ??= []).push({ text: this.#says.roomInvalid(`#${name}`, fault), extra: { code: "room_invalid", name } });
       else room = name;
     }
     let joinedAs: string | undefined;
@@ -220,7 +220,7 @@ export class Hub {
     const attempt = (name: string, asked: boolean): void =>
       settle(this.#bus.names.claim(nameKey(name), owner), (ok) => {
         if (!ok) {
-          if (asked) (local.after ??= []).push(this.#says.nameTaken(name));
+          if (asked) (local.after ??= []).push({ text: this.#says.nameTaken(name), extra: { code: "name_taken", name } });
           return attempt(fallback(), false);
         }
         if (this.#locals.get(member) !== local) return this.#bus.names.release(nameKey(name), owner); // gone meanwhile
@@ -236,7 +236,7 @@ export class Hub {
   leave(member: Member, reason?: Reason): void {
     const local = this.#locals.get(member);
     if (!local) return;
-    this.#detach(member, local);
+    this.#detach(member, local, reason);
     if (local.published) this.#bus.publish(reason ? { kind: "leave", by: local.who, reason } : { kind: "leave", by: local.who });
   }
 
@@ -361,12 +361,13 @@ export class Hub {
   }
 
   /** Out of this server's deliveries: nothing more reaches member, whatever the bus still carries. */
-  #detach(member: Member, local: Local): void {
+  #detach(member: Member, local: Local, reason?: Reason): void {
     this.#locals.delete(member);
     this.#byId.delete(local.who.id);
     if (!local.person) return;
     local.person.room.audience.delete(member);
     this.#joined--;
+    member.left?.(local.person.name, local.person.room.tag, reason);
   }
 
   /** /join and /leave: checked here, moved when the bus brings the move back. */
@@ -564,7 +565,7 @@ export class Hub {
     const local = member && this.#locals.get(member);
     let room = this.#open(change.room);
     if (!room) {
-      if (local) (local.after ??= []).push(this.#says.tooManyRooms);
+      if (local) (local.after ??= []).push({ text: this.#says.tooManyRooms, extra: { code: "too_many_rooms" } });
       room = this.#main;
     }
     const person: Person = { who: change.by, name: change.name, key: nameKey(change.name), room, op: false, ...(change.ip === undefined ? {} : { ip: change.ip }) };
@@ -579,7 +580,8 @@ export class Hub {
     local.person = person;
     room.audience.add(member, local.json);
     this.#joined++;
-    for (const text of local.after ?? []) this.tell(member, text);
+    member.joined?.(person.name, person.room.tag);
+    for (const { text, extra } of local.after ?? []) this.tell(member, text, extra);
     delete local.after;
   }
 
@@ -589,7 +591,7 @@ export class Hub {
     const local = member && this.#locals.get(member);
     if (member && local) {
       if (told) this.tell(member, told);
-      this.#detach(member, local);
+      this.#detach(member, local, reason);
     }
     this.#people.get(person.who.node)?.delete(person.who.id);
     if (this.#byKey.get(person.key) === person) this.#byKey.delete(person.key);

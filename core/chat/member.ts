@@ -11,6 +11,10 @@ export interface Member {
   send(bytes: Uint8Array): void;
   /** Ends the connection once what is queued has been sent; the reason is given when an operator put them out. */
   close(reason?: Reason): void;
+  /** Told once it is in the chat, under its name, in its room (`#main`): the server logs it. */
+  joined?(name: string, room: string): void;
+  /** Told once it is out of the chat, under the name it had, from its room. */
+  left?(name: string, room: string, reason?: Reason): void;
 }
 
 /** What a newcomer asked for in its first lines, applied before anyone hears of it. */

@@ -49,6 +49,8 @@ export function formatEvent(event: Timed, look: Look): string[] {
       });
     case "welcome": {
       const lines = [dim(look.words.youAre(event.name))];
+      // Arriving straight in another room (--room) is said as a move is.
+      if (event.room !== undefined && event.room !== "#main") lines.push(paint("1;33", `* ${look.words.notice.nowIn(event.room)}`));
       if (event.present.length > 0) lines.push(dim(look.words.present(event.present.map(describePresence))));
       if (event.topic !== undefined) lines.push(paint(33, `* ${look.words.notice.topic(event.topic)}`));
       for (const line of event.motd) lines.push(paint(33, `* ${line}`));

@@ -18,6 +18,7 @@ import { Outbox, type OutboxOptions, type Writable } from "./outbox.ts";
 import { TokenBucket } from "./ratelimit.ts";
 import { HTTP_REPLY, opensHttp, opensTls, TLS_REPLY } from "./sniff.ts";
 import type { Schedule } from "./schedule.ts";
+import { IAC, Telnet } from "./telnet.ts";
 
 /**
  * What a connection writes to and closes. A Bun TCP socket is one as it is; a WebSocket is one
@@ -83,8 +84,14 @@ export type Stage =
   | { kind: "refusing"; refusal: Exclude<Refusal, "denied">; timer: Timer }
   /** The room has a password: lines are answers. The login timer goes on from the handshake. */
   | { kind: "password"; login: Login; timer: Timer; heard: boolean; inputEnded: boolean }
-  /** Let in, waiting for its turn to be announced: speaking or leaving first lets it in at once. */
-  | { kind: "lobby" }
+  /**
+   * Let in, waiting for its first bytes or its turn (the lobby's greeting window), whichever
+   * comes first. Its first lines may say how to arrive (`/nick NAME`, `/mode json`, `/join #room`):
+   * it is then announced once, under that name, in that room. A password's right answer leads here too. arrival: set when
+   * its first bytes come, with what its first lines ask; it joins at the end of the first chunk
+   * that ends a line, or before the first line that is not about arriving.
+   */
+  | { kind: "lobby"; arrival?: Arrival }
   /** In the room. heard: its first bytes have come (and were not HTTP or TLS). */
   | { kind: "in"; heard: boolean; lastLine: number; bucket?: TokenBucket; warnedSlow: boolean }
   /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
@@ -103,6 +110,8 @@ function counted(stage: Stage): boolean {
 function leaveReason(why: Disconnect | "refused"): Reason | undefined {
   return why === "idle" || why === "too slow" ? why : undefined;
 }
+
+const LF = 0x0a;
 
 /** What one turned away is told. */
 function goodbye(says: Notices, refusal: Exclude<Refusal, "denied">): string {
@@ -124,11 +133,11 @@ function plainIp(address: string): string {
  *    │  └─ refused, TLS ─► refusing ── handshake, timeout ──────► out
  *    ├─ TLS ──────────► handshake ── failed, timeout, FIN ──────► out
  *    │                    └─ done ─┐
- *    ├─ password ──────────────────┴► password ── wrong ×3, timeout, FIN ─► out
- *    │                                  └─ right ─► in (at once: it has spoken)
- *    └─ (and after the handshake) ──► lobby ── its turn, first bytes, FIN ─► in
- *                                       └─ HTTP or TLS, close ─► out (never announced)
- *   in ── /quit, kick, ban, idle, too slow, FIN, close, shutdown, HTTP or TLS ─► out
+ *    ├─ password ──────────────────┴► password ── wrong ×3, timeout, FIN, telnet's Ctrl-C ─► out
+ *    │                                  └─ right ─┐
+ *    └─ (and after the handshake) ────────────────┴► lobby ── first bytes (with how to arrive), its turn, FIN ─► in
+ *                                                     └─ HTTP or TLS, Ctrl-C, close ─► out (never announced)
+ *   in ── /quit, telnet's Ctrl-C, kick, ban, idle, too slow, FIN, close, shutdown, HTTP or TLS ─► out
  */
 export class Connection implements Member, Writable {
   readonly address: string;
@@ -143,6 +152,8 @@ export class Connection implements Member, Writable {
   readonly #metrics: Metrics;
   /** The TLS handshake is this connection's own to do (not a web page's: Bun.serve did it). */
   readonly #tls: boolean;
+  /** Made when the first telnet command comes: most peers never send one. */
+  #telnet?: Telnet;
 
   constructor(
     readonly transport: Transport,
@@ -186,7 +197,17 @@ export class Connection implements Member, Writable {
 
   /** The hub's way out: /quit, or an operator's kick or ban. The hub has already taken it out of the room. */
   close(reason?: Reason): void {
+    if (this.stage.kind === "out") return; // its own leave, come back from the hub
     this.#out(reason === "kicked" || reason === "banned" ? reason : "quit");
+  }
+
+  joined(name: string, room: string): void {
+    this.#venue.log.info(`${name} (${this.address}) joined ${room}`);
+  }
+
+  left(name: string, room: string, reason?: Reason): void {
+    if (this.stage.kind === "out" && this.stage.why === "shutdown") return; // everyone at once: the shutdown is logged
+    this.#venue.log.info(`${name} (${this.address}) left ${room}${reason ? ` (${reason})` : ""}`);
   }
 
   // ── Events: each stage takes those it knows and ignores the rest ──
@@ -221,7 +242,7 @@ export class Connection implements Member, Writable {
       const { password } = this.#venue.rules;
       return password ? this.#askPassword(password, stage.timer) : this.#enter();
     }
-    this.#venue.log.debug(`${this.address}: TLS handshake failed`);
+    this.#refused("TLS handshake failed");
     this.#out("login", "terminate");
   }
 
@@ -235,12 +256,18 @@ export class Connection implements Member, Writable {
       if (!this.#tls && opensTls(chunk)) return this.#wrongProtocol("TLS", TLS_REPLY);
       if (opensHttp(chunk)) return this.#wrongProtocol("HTTP", HTTP_REPLY);
     }
-    if (stage.kind === "lobby") this.#join(true);
+    let bytes = chunk;
+    if (this.#telnet || chunk.includes(IAC)) bytes = (this.#telnet ??= new Telnet()).strip(chunk);
+    if (stage.kind === "lobby") this.#arrival(); // its first bytes have come
     (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(
-      chunk,
+      bytes,
       (line) => this.#line(line),
       () => this.#tooLong(),
     );
+    // Its first lines are all in (a line cut short may be one more): in, as they asked.
+    const now = this.stage;
+    if (now.kind === "lobby" && now.arrival && bytes[bytes.length - 1] === LF) this.#join(true, now.arrival);
+    if (this.#telnet?.interrupted) this.#interrupt();
   }
 
   /**
@@ -256,7 +283,7 @@ export class Connection implements Member, Writable {
       this.#reader?.finish((line) => this.#line(line));
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
-      if (stage.kind === "lobby") this.#join(false);
+      if (stage.kind === "lobby") this.#join(stage.arrival !== undefined, stage.arrival);
       this.#reader?.finish((line) => this.#line(line));
     }
     this.#out("closed");
@@ -286,9 +313,9 @@ export class Connection implements Member, Writable {
     if (this.stage.kind === "in" && this.stage.lastLine <= before) this.#out("idle");
   }
 
-  /** The lobby's turn for it. */
+  /** The lobby's turn for it: its greeting window is over. */
   letIn(): void {
-    if (this.stage.kind === "lobby") this.#join(false);
+    if (this.stage.kind === "lobby") this.#join(this.stage.arrival !== undefined, this.stage.arrival);
   }
 
   /** The server is going: every connection's outbox is ended first, so no one hears of the others leaving. */
@@ -303,12 +330,14 @@ export class Connection implements Member, Writable {
    * unless the next stage carries it on; its login; its place in the lobby or the room), and the
    * stage entered takes its place (the lobby's queue, the room). Out is the end: nothing moves on.
    */
-  #move(next: Stage): void {
+  #move(next: Stage, arrival?: Arrival): void {
     const from = this.stage;
+    if (from.kind === "out") return;
     const venue = this.#venue;
+    // Set first: whatever the effects below call back (the hub closing a member it takes out) finds it moved.
+    // One that was never let in leaves as refused, whatever ended it.
+    this.stage = next.kind === "out" && (from.kind === "new" || from.kind === "refusing") ? { kind: "out", why: "refused" } : next;
     switch (from.kind) {
-      case "out":
-        return;
       case "handshake":
       case "refusing":
       case "password":
@@ -322,17 +351,12 @@ export class Connection implements Member, Writable {
         if (next.kind !== "out") break;
         venue.tick(); // also when a timer, not a socket, ends the stay
         venue.hub.leave(this, leaveReason(next.why)); // the hub may have taken it out already (/quit, kick)
-        venue.log.debug(`${this.address}: left (${next.why})`);
         break;
     }
-    // One that was never let in leaves as refused, whatever ended it.
-    this.stage = next.kind === "out" && (from.kind === "new" || from.kind === "refusing") ? { kind: "out", why: "refused" } : next;
     if (next.kind === "out" && counted(from)) venue.release(this);
     if (next.kind === "lobby") venue.lobby.add(this);
-    if (next.kind === "in") {
-      const name = venue.hub.join(this, this.transport.arrival);
-      venue.log.debug(`${this.address}: joined as ${name}`);
-    }
+    // A web page's socket arrives as it said when it opened (JSON mode always), whatever its first lines ask.
+    if (next.kind === "in") venue.hub.join(this, this.transport.arrival ? { ...arrival, ...this.transport.arrival } : arrival);
   }
 
   /** Out, then the outbox says goodbye after what is queued (end), or drops it (terminate). */
@@ -355,7 +379,9 @@ export class Connection implements Member, Writable {
       refuse: (last) => {
         this.#venue.log.debug(`${this.address}: wrong password`);
         this.notice(this.#venue.says.wrongPassword);
-        if (last) this.#out("login");
+        if (!last) return;
+        this.#refused("wrong password");
+        this.#out("login");
       },
       admit: (after) => this.#enter(after),
       left: () => this.#out("closed"),
@@ -369,35 +395,96 @@ export class Connection implements Member, Writable {
    * lobby; one that answered the password has spoken, so it comes in at once, like one that
    * speaks in the lobby, and then `after`, the lines that came behind its answer, are said.
    */
-  #enter(after?: string[]): void {
+  #enter(after: string[] = []): void {
     const stage = this.stage;
     const inputEnded = stage.kind === "password" && stage.inputEnded;
     // A ban given while this one was typing its password counts too.
     const { bans } = this.#venue;
     if (bans.size > 0 && bans.find(this.parsedIp, Date.now())) return this.#goodbye("banned", "banned");
-    if (!after) return this.#move(LOBBY);
-    this.#join(true);
-    for (const line of after) this.#said(line);
+    this.#move(LOBBY);
+    // What came behind the password are its first lines.
+    for (const line of after) {
+      const now = this.stage;
+      if (now.kind === "lobby") this.#arriving(line);
+      else this.#said(line);
+    }
+    // A peer that has finished sending has nothing more to say about arriving.
+    const now = this.stage;
+    if (now.kind === "lobby" && (now.arrival || inputEnded)) this.#join(true, now.arrival);
     if (inputEnded) this.#out("closed");
   }
 
-  /** Into the room. */
-  #join(heard: boolean): void {
+  /** A line before it is in the room: one that says how to arrive is kept; any other lets it in, as asked so far, and is said. */
+  #arriving(text: string): void {
+    const arrival = this.#arrival();
+    if (this.#opening(arrival, text)) return;
+    this.#join(true, arrival);
+    this.#said(text);
+  }
+
+  /**
+   * What the lobby holds of its first lines, from its first bytes on. The empty lobby stage is
+   * shared, so the first bytes replace it with one of its own: the same stage, holding more, and
+   * no move (its place in the lobby's queue stays).
+   */
+  #arrival(): Arrival {
+    const stage = this.stage;
+    if (stage.kind !== "lobby") return {};
+    if (stage.arrival) return stage.arrival;
+    const arrival: Arrival = {};
+    this.stage = { kind: "lobby", arrival };
+    return arrival;
+  }
+
+  /** Whether a first line says how to arrive, kept in arrival if so. A second one of a kind is said in the room, as usual. */
+  #opening(arrival: Arrival, received: string): boolean {
+    const text = cleanText(received);
+    if (isBlank(text)) return true;
+    const input = parseInput(text);
+    if (input.kind === "nick" && arrival.name === undefined) {
+      arrival.name = input.name;
+      return true;
+    }
+    if (input.kind === "mode" && (input.mode === "json" || input.mode === "plain") && arrival.json === undefined) {
+      arrival.json = input.mode === "json";
+      return true;
+    }
+    if (input.kind === "join" && arrival.room === undefined) {
+      arrival.room = input.room;
+      return true;
+    }
+    return false;
+  }
+
+  /** telnet's Ctrl-C: /quit. One not yet in the room goes without a word. */
+  #interrupt(): void {
+    if (this.stage.kind === "in") this.#venue.hub.handle(this, { kind: "quit" });
+    else this.#out("quit");
+  }
+
+  /** Into the room, arriving as it asked. */
+  #join(heard: boolean, arrival?: Arrival): void {
     const now = this.#venue.tick();
     const { rate, burst } = this.#venue.rules;
     const bucket = rate > 0 ? new TokenBucket(rate, burst, now) : undefined;
-    this.#move({ kind: "in", heard, lastLine: now, bucket, warnedSlow: false });
+    this.#move({ kind: "in", heard, lastLine: now, bucket, warnedSlow: false }, arrival);
+  }
+
+  /** A refusal after the door (the server logs those at the door): one line for the operator. */
+  #refused(why: string): void {
+    this.#venue.log.info(`${this.address} refused (${why})`);
   }
 
   #loginTimeout(): void {
     if (this.stage.kind !== "handshake" && this.stage.kind !== "password") return;
-    this.#venue.log.debug(`${this.address}: did not log in in time`);
+    this.#refused("did not log in in time");
     this.#out("login");
   }
 
   #line(bytes: Uint8Array): void {
     const stage = this.stage;
     if (stage.kind === "password") return stage.login.answer(decodeLine(bytes));
+    if (stage.kind === "lobby") return this.#arriving(decodeLine(bytes));
     if (stage.kind === "in") this.#said(decodeLine(bytes));
   }
 
@@ -419,12 +506,14 @@ export class Connection implements Member, Writable {
   }
 
   #tooLong(): void {
+    const stage = this.stage;
+    if (stage.kind === "lobby") this.#join(true, stage.arrival);
     if (this.stage.kind === "in") this.#venue.hub.tell(this, this.#venue.says.lineTooLong(this.#venue.rules.maxLine), { code: "line_too_long" });
   }
 
   /** A TLS client on a plain port, or a web client: what it sends is not chat. Told so in plain text, and closed; if already in, it leaves. */
   #wrongProtocol(protocol: string, reply: Uint8Array): void {
-    this.#venue.log.debug(`${this.address}: speaks ${protocol}; closed`);
+    this.#refused(`speaks ${protocol}`);
     this.#move({ kind: "out", why: "login" }); // unannounced if it was still in the lobby
     this.outbox.send(reply);
     this.outbox.end();

@@ -58,6 +58,7 @@ export class Outbox implements Reader {
   #state: State = "open";
   #linger?: Timer;
   #finSent = false;
+  waiting = false;
 
   constructor(socket: Writable, turn: Schedule, options: OutboxOptions) {
     this.#socket = socket;

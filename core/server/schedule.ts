@@ -9,6 +9,8 @@ export interface Flushable {
 export interface Reader extends Flushable {
   /** Where in the stream this reader has written up to. */
   readonly position: number;
+  /** The turn's mark: this reader is in its list of readers still to write (each is there once). */
+  waiting: boolean;
 }
 
 /** A channel as the turn sees it: readers to write when the turn ends, and what it may let go of then. */

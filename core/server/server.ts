@@ -59,6 +59,11 @@ export interface ServerOptions {
 /** How long a server that is shutting down waits for queues to drain. */
 const SHUTDOWN_MS = 2000;
 const LOGIN_PAUSE_MS = 1000;
+/**
+ * How long a newcomer's greeting waits for its first bytes: chat connect sends its name and mode
+ * as soon as it is connected, so they come long before this; someone on nc does not notice it.
+ */
+const GREETING_MS = 100;
 
 /** Also web.ts's WebSockets: a page's socket, once open, lives as a TCP connection does. */
 export class ChatServer {
@@ -78,6 +83,8 @@ export class ChatServer {
   readonly #lobby = new Lobby<Connection>(
     (c) => c.letIn(),
     () => this.#turn.behind,
+    GREETING_MS,
+    () => this.#turn.holdForCrowd(),
   );
   /** What every connection's life needs of this server. */
   readonly #venue: Venue;
@@ -189,7 +196,12 @@ export class ChatServer {
       const every = Math.max(100, Math.min(1000, this.#options.idleMs / 4));
       this.#idleTimer = setInterval(() => this.#dropIdle(), every);
     }
-    this.#log.info(`listening on ${formatAddress(this.#listener.hostname, this.#listener.port)}`);
+    const { hostname, port: listening } = this.#listener;
+    this.#log.info(`listening on ${formatAddress(hostname, listening)}`);
+    // Every address of this machine: one that works from here.
+    const reach = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
+    const [flag, nc] = tls ? ["--tls ", "ncat --ssl"] : ["", "nc"];
+    this.#log.info(`join with: chat connect ${flag}${formatAddress(reach, listening)}, or ${nc} ${reach} ${listening}`);
   }
 
   /** Tells everyone, flushes for at most 2 s, and closes. Resolves when every connection is gone. */
@@ -258,7 +270,7 @@ export class ChatServer {
     this.#connections.add(c);
     const refusal = this.#refusal(c);
     if (refusal) {
-      this.#log.debug(`${c.address}: refused (${refusal})`);
+      this.#log.info(`${c.address} refused (${refusal})`);
       this.metrics.refused[refusal]++;
     } else {
       this.#perIp.set(c.ip, (this.#perIp.get(c.ip) ?? 0) + 1);

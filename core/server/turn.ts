@@ -1,5 +1,5 @@
 // One event-loop turn of output: every outbox with something new is written once when the turn ends, within a time budget.
-import type { Broadcast, Flushable, Schedule } from "./schedule.ts";
+import type { Broadcast, Flushable, Reader, Schedule } from "./schedule.ts";
 
 /**
  * How long the end of a turn may spend writing. Past it, the outboxes not yet written wait for
@@ -19,16 +19,61 @@ const CLOCK_EVERY = 16;
  */
 const COALESCE_MS = 1;
 const LITTLE = 256;
+/**
+ * While a crowd arrives, the room's news (each arrival, to everyone already in) waits this long
+ * between rounds of writes. Those rounds are most of a storm's work, and the clients reading them
+ * share the machine with the ones still connecting: written continuously they starve the door
+ * (the kernel drops connects past 512 waiting, and each dropped one retries a second later).
+ * Held, the door stays quick, and each round carries more lines in the same number of writes.
+ */
+const CROWD_MS = 100;
+
+/**
+ * Outboxes to write, in order: an array and a cursor. Not a Set: a set of 10 000 members holds a
+ * hash table of about 100 bytes each, for as long as the set lives.
+ */
+class Queue<T> {
+  #items: (T | undefined)[] = [];
+  #next = 0;
+
+  get size(): number {
+    return this.#items.length - this.#next;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** The first item (the queue must not be empty), taken out. */
+  take(): T {
+    const item = this.#items[this.#next]!;
+    this.#items[this.#next++] = undefined;
+    if (this.#next === this.#items.length) {
+      this.#items = [];
+      this.#next = 0;
+    } else if (this.#next >= 1024 && this.#next * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#next);
+      this.#next = 0;
+    }
+    return item;
+  }
+}
 
 export class Turn implements Schedule {
-  /** Outboxes with something for their peer alone (a welcome, a reply, a goodbye): written first. */
-  readonly #direct = new Set<Flushable>();
+  /** Outboxes with something for their peer alone (a welcome, a reply, a goodbye): written first. An outbox schedules itself once. */
+  readonly #direct = new Queue<Flushable>();
   /**
-   * Readers of a channel not written since its last lines, in order. A set: a reader still
-   * waiting from an earlier turn keeps its place, and writes the newer lines too when it comes.
+   * Readers of a channel not written since its last lines, in order, each once (marked waiting):
+   * a reader still waiting from an earlier turn keeps its place, and writes the newer lines too when it comes.
    */
-  readonly #readers = new Set<Flushable>();
+  readonly #readers = new Queue<Reader>();
   #channels: Broadcast[] = [];
+  /** Channels with lines held back while a crowd arrives. */
+  readonly #heldChannels = new Set<Broadcast>();
+  /** Until then (ms, the turn's clock) channel readers are not written: a crowd is arriving. */
+  #crowdUntil = 0;
+  /** The timer that ends a hold, when nothing else is to be written before. */
+  #sleep?: Timer;
   #scheduled = false;
   #scratch = new Uint8Array(0);
   #lastFlush = 0;
@@ -56,7 +101,7 @@ export class Turn implements Schedule {
 
   /** Writes the outbox when this turn ends. */
   schedule(outbox: Flushable): void {
-    this.#direct.add(outbox);
+    this.#direct.push(outbox);
     this.#wake();
   }
 
@@ -66,7 +111,24 @@ export class Turn implements Schedule {
     this.#wake();
   }
 
+  /**
+   * A crowd is arriving: the readers of channels wait up to CROWD_MS from now (lines for one peer
+   * do not). A hold is not stretched, and the next one begins only once every reader has written
+   * what the last one kept back: the room hears of the crowd in rounds, never not at all.
+   */
+  holdForCrowd(): void {
+    const now = this.#now();
+    if (now < this.#crowdUntil || this.#readers.size > 0 || this.#heldChannels.size > 0) return;
+    this.#crowdUntil = now + CROWD_MS;
+  }
+
   #wake(): void {
+    if (this.#sleep) {
+      // Asleep until a hold ends: something new may be for one peer, and that does not wait.
+      clearTimeout(this.#sleep);
+      this.#sleep = undefined;
+      this.#scheduled = false;
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(this.#end);
@@ -97,23 +159,37 @@ export class Turn implements Schedule {
       return !over;
     };
     // Lines for one peer first (a newcomer's welcome): the door stays quick while the room catches up.
-    // A flush may queue more (a goodbye): the set takes it at its end, and this loop still comes to it.
-    for (const outbox of this.#direct) {
-      if (!due()) break;
-      this.#direct.delete(outbox);
-      outbox.flush();
-    }
+    // A flush may queue more (a goodbye): the queue takes it at its end, and this loop still comes to it.
+    while (this.#direct.size > 0 && due()) this.#direct.take().flush();
     const channels = this.#channels;
     this.#channels = [];
-    for (const channel of channels) for (const reader of channel.readers) this.#readers.add(reader);
-    for (const reader of this.#readers) {
-      if (!due()) break;
-      this.#readers.delete(reader);
-      reader.flush();
+    const holding = start < this.#crowdUntil;
+    if (holding) {
+      // Their readers wait; a held channel is not settled, so its new lines do not schedule it again.
+      for (const channel of channels) this.#heldChannels.add(channel);
+    } else {
+      for (const channel of this.#heldChannels) channels.push(channel);
+      this.#heldChannels.clear();
+      for (const channel of channels) {
+        for (const reader of channel.readers) {
+          if (reader.waiting) continue;
+          reader.waiting = true;
+          this.#readers.push(reader);
+        }
+      }
+      while (this.#readers.size > 0 && due()) {
+        const reader = this.#readers.take();
+        reader.waiting = false;
+        reader.flush();
+      }
+      for (const channel of channels) channel.settle();
     }
-    for (const channel of channels) channel.settle();
     this.#lastFlush = this.#now();
-    this.#scheduled = this.#direct.size > 0 || this.#readers.size > 0 || this.#channels.length > 0;
-    if (this.#scheduled) setImmediate(this.#end);
+    this.#sleep = undefined;
+    const now = this.#direct.size > 0 || this.#channels.length > 0 || (!holding && this.#readers.size > 0);
+    const later = holding && (this.#readers.size > 0 || this.#heldChannels.size > 0);
+    this.#scheduled = now || later;
+    if (now) setImmediate(this.#end);
+    else if (later) this.#sleep = setTimeout(this.#end, this.#crowdUntil - this.#lastFlush);
   };
 }

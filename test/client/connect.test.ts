@@ -65,7 +65,7 @@ test("--raw prints the server's lines untouched", async () => {
   const text = unique("raw");
   const { stdout, code } = await sh(`printf '${text}\\n' | "$CHAT" connect 127.0.0.1:${server.port} --raw --name rawuser`);
   expect(code).toBe(0);
-  expect(stdout).toMatch(/^You are 127\.0\.0\.1:\d+\n/);
+  expect(stdout).toMatch(/^You are rawuser\n/); // the name sent at once is the one it arrives under
   expect(stdout).toContain(`rawuser: ${text}\n`);
 });
 
@@ -111,7 +111,7 @@ test("an input line with no final newline is still sent", async () => {
 test("/quit in the input leaves and exits 0", async () => {
   const watcher = await join(server.port);
   await using client = run(["connect", `127.0.0.1:${server.port}`, "--name", "quitter"]);
-  await watcher.until(/is now known as quitter$/);
+  await watcher.until(/^quitter has arrived$/); // the name sent at once is the one it arrives under
   client.proc.stdin!.write("/quit\n");
   client.proc.stdin!.flush();
   await watcher.until(/^quitter has left$/);
@@ -129,7 +129,7 @@ for (const [label, quit] of [
     const name = unique("q").slice(0, 30);
     const text = unique("before-quit");
     await using client = run(["connect", `127.0.0.1:${server.port}`, "--name", name]);
-    await watcher.until(new RegExp(`is now known as ${escape(name)}$`));
+    await watcher.until(new RegExp(`^${escape(name)} has arrived$`));
     client.proc.stdin!.write(`${text}\n${quit}\n`);
     client.proc.stdin!.flush();
     await watcher.until(new RegExp(`^${escape(name)}: ${text}$`));
@@ -156,7 +156,7 @@ test("unknown host: one line on stderr, exit 1", async () => {
 test("a lost connection: what arrived is printed, one line on stderr, exit 1", async () => {
   await using doomed = await serve();
   await using client = run(["connect", `127.0.0.1:${doomed.port}`, "--name", "lost"]);
-  await client.stdout.until(/is now known as lost$/);
+  await client.stdout.until(/^You are lost$/);
   doomed.proc.kill("SIGKILL");
   expect(await client.exited).toBe(1);
   expect(client.stderr.all).toEqual(["chat: connection closed by the server"]);
@@ -165,7 +165,7 @@ test("a lost connection: what arrived is printed, one line on stderr, exit 1", a
 test("a server that shuts down: its goodbye is printed, exit 1", async () => {
   await using closing = await serve();
   await using client = run(["connect", `127.0.0.1:${closing.port}`, "--name", "bye"]);
-  await client.stdout.until(/is now known as bye$/);
+  await client.stdout.until(/^You are bye$/);
   closing.proc.kill("SIGTERM");
   await client.stdout.until(/^\* server shutting down$/);
   expect(await client.exited).toBe(1);

@@ -44,7 +44,8 @@ async function goodClient(port: number, index: number, onLine: () => void): Prom
         const parts = (partial + decoder.decode(bytes, { stream: true })).split("\n");
         partial = parts.pop()!;
         for (const line of parts) {
-          if (line.endsWith(` is now known as ${me.name}`)) renamed();
+          // The /nick sent at once is the name it arrives under.
+          if (line === `You are ${me.name}`) renamed();
           if (line === "* slow down" || line.startsWith("* line too long")) me.warnings.push(line);
           // Only the well-behaved clients are called good-N, so a line that starts so is one of theirs.
           const m = /^(good-\d+): seq (\d+)$/.exec(line);

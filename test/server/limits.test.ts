@@ -156,6 +156,28 @@ test("--max-clients: the next connection gets * server is full and is closed", a
   await fourth.until(/^You are /);
 });
 
+test("--max-clients: each way out frees its place once (quit, a closed socket, idle), never twice", async () => {
+  await using server = await serve(["--max-clients", "2", "--idle", "1s", "--rate", "0"]);
+  const stay = await join(server.port);
+  const keepTalking = setInterval(() => stay.say(unique("alive")), 250);
+  try {
+    for (const leave of ["quit", "close", "idle"] as const) {
+      const goer = await join(server.port);
+      if (leave === "quit") goer.say("/quit");
+      if (leave === "close") goer.close();
+      await stay.until(new RegExp(`^${escape(goer.name)} has left${leave === "idle" ? " \\(idle\\)" : ""}$`), 5000);
+      const next = await join(server.port); // the place it left
+      const over = await dial(server.port); // and no other
+      await over.until(/^\* server is full$/);
+      await over.closed;
+      next.close();
+      await stay.until(new RegExp(`^${escape(next.name)} has left$`));
+    }
+  } finally {
+    clearInterval(keepTalking);
+  }
+});
+
 test("--max-per-ip: the next connection from the same address gets * server is full", async () => {
   await using server = await serve(["--max-per-ip", "2"]);
   await join(server.port);

@@ -258,3 +258,39 @@ test("a batch of lines right after a flush goes out in the next turn, without wa
   await nextTurn();
   expect(peers[0]!.socket.writes).toEqual(["first\n", batch]);
 });
+
+test("while a crowd arrives, the room's lines wait for the hold to end, a newcomer's welcome does not, and nothing is lost", async () => {
+  const { turn, channel, peers } = room(3);
+  const socket = new FakeSocket();
+  const newcomer = new Outbox(socket, turn, { maxQueue: 1 << 20, onOverflow: () => {} });
+  turn.holdForCrowd();
+  channel.append(enc("x has arrived\n"));
+  newcomer.send(enc("You are x\n"));
+  await nextTurn();
+  await nextTurn();
+  expect(socket.text).toBe("You are x\n");
+  for (const peer of peers) expect(peer.socket.text).toBe("");
+  newcomer.subscribe(channel);
+  channel.append(enc("y has arrived\n"));
+  turn.holdForCrowd(); // a hold is not stretched
+  await flushed(turn);
+  for (const peer of peers) expect(peer.socket.writes).toEqual(["x has arrived\ny has arrived\n"]);
+  expect(socket.text).toBe("You are x\ny has arrived\n");
+});
+
+test("a new hold waits until every reader has written what the last one kept back", async () => {
+  const { turn, channel, peers } = room(2);
+  turn.holdForCrowd();
+  channel.append(enc("a\n"));
+  await nextTurn();
+  expect(peers[0]!.socket.text).toBe("");
+  await flushed(turn);
+  expect(peers[0]!.socket.text).toBe("a\n");
+  turn.holdForCrowd();
+  channel.append(enc("b\n"));
+  await nextTurn();
+  await nextTurn();
+  expect(peers[1]!.socket.text).toBe("a\n");
+  await flushed(turn);
+  expect(peers[1]!.socket.text).toBe("a\nb\n");
+});
