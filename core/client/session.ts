@@ -81,7 +81,9 @@ export class Session {
         this.room = event.room;
         if (event.rate !== undefined && event.burst !== undefined && event.maxLine !== undefined)
           this.limits = { rate: event.rate, burst: event.burst, maxLine: event.maxLine };
-        if (!this.#wanted || this.#wanted === event.name) this.#settle();
+        // A server that applies the opening lines before greeting welcomes us under the name asked for.
+        if (this.#trying !== undefined && this.#trying === event.name) this.#done();
+        else if (!this.#wanted || this.#wanted === event.name) this.#settle();
         break;
       case "nick":
         if (event.from !== this.name) break;

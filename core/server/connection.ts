@@ -86,10 +86,11 @@ export type Stage =
   | { kind: "password"; login: Login; timer: Timer; heard: boolean; inputEnded: boolean }
   /**
    * Let in, waiting for its first bytes or its turn (the lobby's greeting window), whichever
-   * comes first. Its first lines may say how to arrive (`/nick NAME`, `/mode json`, `/join #room`):
-   * it is then announced once, under that name, in that room. A password's right answer leads here too. arrival: set when
-   * its first bytes come, with what its first lines ask; it joins at the end of the first chunk
-   * that ends a line, or before the first line that is not about arriving.
+   * comes first. Its first lines may say how to arrive (`/nick NAME`, `/mode json`,
+   * `/join #room`): it is then announced once, under that name, in that room. A password's
+   * right answer leads here too. arrival: set when its first bytes come, with what its first
+   * lines ask; it joins at the end of the first chunk that ends a line, or before the first
+   * line that is not about arriving.
    */
   | { kind: "lobby"; arrival?: Arrival }
   /** In the room. heard: its first bytes have come (and were not HTTP or TLS). */

@@ -269,6 +269,27 @@ function refusingStub() {
   });
 }
 
+test("a server that welcomes us under the name asked for settles the claim: a later reply about that name is shown", async () => {
+  let claimed = false; // the opening /nick, applied before the welcome
+  using stub = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data: (socket, bytes) => {
+        for (const line of bytes.toString().split("\n").filter(Boolean)) {
+          if (line === "/mode json") socket.write(`{"type":"welcome","name":"zed","present":[],"motd":[],"lang":"en","ts":0}\n`);
+          else if (line === "/nick zed" && !claimed) claimed = true;
+          else if (line === "/nick zed") socket.write(`{"type":"notice","text":"you are already zed","code":"name_unchanged","name":"zed","ts":0}\n`);
+        }
+      },
+      end: (socket) => void socket.end(),
+    },
+  });
+  const { stdout, code } = await sh(`printf '/nick zed\\n' | "$CHAT" connect 127.0.0.1:${stub.port} --name zed`);
+  expect(code).toBe(0);
+  expect(stdout).toBe("You are zed\n* you are already zed\n");
+});
+
 test("a line the server refuses anyway as too fast: chat connect says so on stderr and exits 1", async () => {
   using stub = refusingStub();
   const { stdout, stderr, code } = await sh(`printf 'one\\ntwo\\n' | "$CHAT" connect 127.0.0.1:${stub.port}`);

@@ -1,14 +1,17 @@
 // The page in a real browser, against the compiled binary: browser people and nc people in one room, text as text, reconnecting.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import type { Socket } from "bun";
 import type { Browser } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { closePeers, escape, join, unique } from "../helpers.ts";
+import { dialTls, makeCertificates } from "../secure.ts";
 import { launchBrowser, logLines, say, serveWeb, visit, welcomed } from "./browser.ts";
 
 /** The page's document, as the functions given to page.evaluate see it (they run in the browser). */
 declare const document: { hidden: boolean; activeElement: { id: string; textContent: string | null } | null; dispatchEvent(event: Event): boolean };
+declare const location: { protocol: string };
 
 let browser: Browser;
 beforeAll(async () => {
@@ -82,6 +85,8 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   const name = unique("ann");
   await say(ann.page, `/nick ${name}`);
   await ann.page.locator("#me", { hasText: name }).waitFor();
+  await say(ann.page, "/join #dev");
+  await ann.page.locator("#room", { hasText: /^#dev$/ }).waitFor();
   const typed = `half a thought ${unique("typed")}`;
   await ann.page.locator("#line").fill(typed);
   await first.kill("SIGKILL");
@@ -90,7 +95,11 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
   await ann.page.locator("#me", { hasText: name }).waitFor();
   expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+  // Back in the room it was in, too.
+  expect(await ann.page.locator("#room").textContent()).toBe("#dev");
   const nc = await join(second.port);
+  nc.say("/join #dev");
+  await nc.until(/^\* you are now in #dev$/);
   await ann.page.locator("#line").press("Enter");
   await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
 });
@@ -179,5 +188,155 @@ test("the compiled binary alone in an empty folder serves a page that works", as
     await nc.until(new RegExp(`^${escape(ann.name)}: ${escape(text)}$`));
   } finally {
     rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test("with --tls-cert and --tls-key the page is https and its socket wss, beside TLS on the chat port", async () => {
+  const certs = makeCertificates();
+  try {
+    await using server = await serveWeb(["--tls-cert", certs.cert, "--tls-key", certs.key]);
+    expect(server.url).toStartWith("https://127.0.0.1:");
+    // The test's own CA is not the browser's: the certificate is what this test made, so it is not checked.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const name = await welcomed(page);
+    expect(await page.evaluate(() => location.protocol)).toBe("https:");
+    const peer = await dialTls(server.port, certs.ca);
+    await peer.lines.until(/^You are /);
+    const text = unique("secure");
+    await say(page, text);
+    await peer.lines.until(new RegExp(`^${escape(name)}: ${escape(text)}$`));
+    peer.close();
+  } finally {
+    certs.remove();
+  }
+});
+
+test("/join from the page, clicked or typed: it moves rooms, shows the room's people and topic, and nc people in both rooms see it", async () => {
+  await using server = await serveWeb();
+  const stay = await join(server.port);
+  const dev = await join(server.port);
+  dev.say("/join #dev");
+  await dev.until(/^\* you are now in #dev$/);
+  const topic = unique("topic");
+  dev.say(`/topic ${topic}`);
+  await dev.until(new RegExp(`set the topic: ${escape(topic)}$`));
+  const ann = await visit(browser, server.url);
+  // The rooms list comes from /rooms: #dev is there to click, with its one person.
+  const devButton = ann.page.locator("#rooms button", { hasText: "#dev" });
+  await devButton.waitFor();
+  expect(await devButton.textContent()).toBe("#dev1");
+  await devButton.click();
+  await ann.page.locator("#room", { hasText: /^#dev$/ }).waitFor();
+  await dev.until(new RegExp(`^${escape(ann.name)} has arrived$`));
+  await stay.until(new RegExp(`^${escape(ann.name)} went to #dev$`));
+  expect(await ann.page.locator("#topic").textContent()).toBe(topic);
+  await ann.page.locator("#people li", { hasText: dev.name }).waitFor();
+  expect(await ann.page.locator("#people li", { hasText: stay.name }).count()).toBe(0);
+  expect(await ann.page.title()).toBe("#dev · chat");
+  // Said in #dev: dev hears it, stay (in #main) does not.
+  const text = unique("in-dev");
+  await say(ann.page, text);
+  await dev.until(new RegExp(`^${escape(ann.name)}: ${escape(text)}$`));
+  // Typed, as on a terminal.
+  await say(ann.page, "/join #main");
+  await ann.page.locator("#room", { hasText: /^#main$/ }).waitFor();
+  await stay.until(new RegExp(`^${escape(ann.name)} has arrived$`));
+  expect(stay.lines.all.filter((line) => line.includes(text))).toEqual([]);
+  await dev.until(new RegExp(`^${escape(ann.name)} went to #main$`));
+});
+
+test("a room with a password: the page asks for it, hides it as it is typed, and answers with it again after a restart", async () => {
+  const first = await serveWeb([], { env: { CHAT_PASSWORD: "sesame" } });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(first.url);
+  await page.locator("#log li.notice", { hasText: "this room has a password" }).waitFor();
+  expect(await page.locator("#line").getAttribute("type")).toBe("password");
+  await page.locator("#line").fill("wrong");
+  await page.locator("#line").press("Enter");
+  await page.locator("#log li.notice", { hasText: "wrong password" }).waitFor();
+  await page.locator("#line[type=password]").fill("sesame");
+  await page.locator("#line").press("Enter");
+  await welcomed(page);
+  expect(await page.locator("#line").getAttribute("type")).toBe("text");
+  // Never in the conversation, never in the recalled lines.
+  expect((await logLines(page)).filter((line) => line.includes("sesame"))).toEqual([]);
+  await page.locator("#line").press("ArrowUp");
+  expect(await page.locator("#line").inputValue()).toBe("");
+  const asked = await page.locator("#log li.notice", { hasText: "this room has a password" }).count();
+  await first.kill("SIGKILL");
+  await using second = await serveWeb([], { env: { CHAT_PASSWORD: "sesame" }, webPort: first.webPort });
+  // Back in without a word from the person: the password kept in memory answered the door.
+  await page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
+  expect(await page.locator("#line").getAttribute("type")).toBe("text");
+  expect(await page.locator("#log li.notice", { hasText: "this room has a password" }).count()).toBe(asked);
+});
+
+/** A TCP proxy in front of the page's port: the network between the browser and the server, which can be cut. */
+function network(target: number) {
+  interface Side {
+    upstream?: Socket<undefined>;
+    waiting: Uint8Array[];
+  }
+  const clients = new Set<Socket<Side>>();
+  const listener = Bun.listen<Side>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(client) {
+        client.data = { waiting: [] };
+        clients.add(client);
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port: target,
+          socket: { data: (_s, bytes) => void client.write(bytes), close: () => client.terminate(), error: () => {} },
+        }).then((upstream) => {
+          client.data.upstream = upstream;
+          for (const bytes of client.data.waiting) upstream.write(bytes);
+        });
+      },
+      data: (client, bytes) => void (client.data.upstream ? client.data.upstream.write(bytes) : client.data.waiting.push(new Uint8Array(bytes))),
+      close(client) {
+        clients.delete(client);
+        client.data.upstream?.terminate();
+      },
+      error: () => {},
+    },
+  });
+  return {
+    port: listener.port,
+    /** Every connection through it reset at once, both ways, as a dropped network leaves them. */
+    cut() {
+      for (const client of clients) {
+        client.data.upstream?.terminate();
+        client.terminate();
+      }
+    },
+    stop: () => listener.stop(true),
+  };
+}
+
+test("the network drops: the page reconnects by itself, keeps the typed line and its name", async () => {
+  await using server = await serveWeb();
+  const net = network(server.webPort);
+  try {
+    const ann = await visit(browser, `http://127.0.0.1:${net.port}/`);
+    const name = unique("dropped");
+    await say(ann.page, `/nick ${name}`);
+    await ann.page.locator("#me", { hasText: name }).waitFor();
+    const typed = `still here ${unique("typed")}`;
+    await ann.page.locator("#line").fill(typed);
+    const nc = await join(server.port);
+    net.cut();
+    await nc.until(new RegExp(`^${escape(name)} has left$`));
+    await nc.until(new RegExp(`^${escape(name)} has arrived$`), 20_000);
+    await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor();
+    expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+    await ann.page.locator("#line").press("Enter");
+    await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
+  } finally {
+    net.stop();
   }
 });
