@@ -1,15 +1,21 @@
 // The page in a real browser, against the compiled binary: browser people and nc people in one room, text as text, reconnecting.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import type { Socket } from "bun";
 import type { Browser } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
-import { closePeers, escape, join, unique } from "../helpers.ts";
+import { closePeers, dial, escape, join, unique } from "../helpers.ts";
 import { dialTls, makeCertificates } from "../secure.ts";
 import { launchBrowser, logLines, say, serveWeb, visit, welcomed } from "./browser.ts";
 
 /** The page's document, as the functions given to page.evaluate see it (they run in the browser). */
-declare const document: { hidden: boolean; activeElement: { id: string; textContent: string | null } | null; dispatchEvent(event: Event): boolean };
+declare const document: {
+  hidden: boolean;
+  activeElement: { id: string; textContent: string | null } | null;
+  documentElement: { lang: string };
+  dispatchEvent(event: Event): boolean;
+};
 declare const location: { protocol: string };
 
 let browser: Browser;
@@ -244,4 +250,117 @@ test("/join from the page, clicked or typed: it moves rooms, shows the room's pe
   await stay.until(new RegExp(`^${escape(ann.name)} has arrived$`));
   expect(stay.lines.all.filter((line) => line.includes(text))).toEqual([]);
   await dev.until(new RegExp(`^${escape(ann.name)} went to #main$`));
+});
+
+test("a room with a password: the page asks for it, hides it as it is typed, and answers with it again after a restart", async () => {
+  const first = await serveWeb([], { env: { CHAT_PASSWORD: "sesame" } });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(first.url);
+  await page.locator("#log li.notice", { hasText: "this room has a password" }).waitFor();
+  expect(await page.locator("#line").getAttribute("type")).toBe("password");
+  await page.locator("#line").fill("wrong");
+  await page.locator("#line").press("Enter");
+  await page.locator("#log li.notice", { hasText: "wrong password" }).waitFor();
+  await page.locator("#line[type=password]").fill("sesame");
+  await page.locator("#line").press("Enter");
+  await welcomed(page);
+  expect(await page.locator("#line").getAttribute("type")).toBe("text");
+  // Never in the conversation, never in the recalled lines.
+  expect((await logLines(page)).filter((line) => line.includes("sesame"))).toEqual([]);
+  await page.locator("#line").press("ArrowUp");
+  expect(await page.locator("#line").inputValue()).toBe("");
+  const asked = await page.locator("#log li.notice", { hasText: "this room has a password" }).count();
+  await first.kill("SIGKILL");
+  await using second = await serveWeb([], { env: { CHAT_PASSWORD: "sesame" }, webPort: first.webPort });
+  // Back in without a word from the person: the password kept in memory answered the door.
+  await page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
+  expect(await page.locator("#line").getAttribute("type")).toBe("text");
+  expect(await page.locator("#log li.notice", { hasText: "this room has a password" }).count()).toBe(asked);
+});
+
+/** A TCP proxy in front of the page's port: the network between the browser and the server, which can be cut. */
+function network(target: number) {
+  interface Side {
+    upstream?: Socket<undefined>;
+    waiting: Uint8Array[];
+  }
+  const clients = new Set<Socket<Side>>();
+  const listener = Bun.listen<Side>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(client) {
+        client.data = { waiting: [] };
+        clients.add(client);
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port: target,
+          socket: { data: (_s, bytes) => void client.write(bytes), close: () => client.terminate(), error: () => {} },
+        }).then((upstream) => {
+          client.data.upstream = upstream;
+          for (const bytes of client.data.waiting) upstream.write(bytes);
+        });
+      },
+      data: (client, bytes) => void (client.data.upstream ? client.data.upstream.write(bytes) : client.data.waiting.push(new Uint8Array(bytes))),
+      close(client) {
+        clients.delete(client);
+        client.data.upstream?.terminate();
+      },
+      error: () => {},
+    },
+  });
+  return {
+    port: listener.port,
+    /** Every connection through it reset at once, both ways, as a dropped network leaves them. */
+    cut() {
+      for (const client of clients) {
+        client.data.upstream?.terminate();
+        client.terminate();
+      }
+    },
+    stop: () => listener.stop(true),
+  };
+}
+
+test("the network drops: the page reconnects by itself, keeps the typed line and its name", async () => {
+  await using server = await serveWeb();
+  const net = network(server.webPort);
+  try {
+    const ann = await visit(browser, `http://127.0.0.1:${net.port}/`);
+    const name = unique("dropped");
+    await say(ann.page, `/nick ${name}`);
+    await ann.page.locator("#me", { hasText: name }).waitFor();
+    const typed = `still here ${unique("typed")}`;
+    await ann.page.locator("#line").fill(typed);
+    const nc = await join(server.port);
+    net.cut();
+    await nc.until(new RegExp(`^${escape(name)} has left$`));
+    await nc.until(new RegExp(`^${escape(name)} has arrived$`), 20_000);
+    await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor();
+    expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+    await ann.page.locator("#line").press("Enter");
+    await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
+  } finally {
+    net.stop();
+  }
+});
+
+test("--lang zh: the page says what nc people read, in the room's language, names painted", async () => {
+  await using server = await serveWeb(["--lang", "zh"]);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  const welcome = page.locator("#log li.system", { hasText: "欢迎 " }).last();
+  await welcome.waitFor();
+  const name = (await welcome.locator(".name").textContent())!;
+  expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh");
+  const nc = await dial(server.port);
+  nc.name = (await nc.until(/^欢迎 (.+)$/))[1]!;
+  const arrived = page.locator("#log li.system", { hasText: "上线" }).last();
+  await arrived.waitFor();
+  expect(await arrived.locator(".name").textContent()).toBe(nc.name);
+  nc.say("/join #dev");
+  await page.locator("#log li.system", { hasText: `${nc.name} 前往 #dev` }).waitFor();
+  expect(name).toMatch(/^127\.0\.0\.1:\d+$/);
 });
