@@ -88,9 +88,9 @@ class Rendered implements Line {
   }
 }
 
-/** What a muted member may not do: say anything others read. */
+/** What a muted member may not do: say anything others read (setting a topic too; asking for it is fine). */
 function speaks(input: Input): boolean {
-  return input.kind === "say" || input.kind === "me" || input.kind === "msg" || input.kind === "nick" || input.kind === "away";
+  return input.kind === "say" || input.kind === "me" || input.kind === "msg" || input.kind === "nick" || input.kind === "away" || (input.kind === "topic" && input.text !== "");
 }
 
 /** Runs then with a claim's answer: at once when it came at once (one process), else when it comes. */

@@ -45,7 +45,7 @@ export class Metrics {
     };
     const byReason = (counts: Record<string, number>) =>
       Object.entries(counts).map(([reason, n]): [string, number] => [`{reason="${reason}"}`, n]);
-    metric("chat_clients", "gauge", "Clients in the room.", [["", gauges.clients]]);
+    metric("chat_clients", "gauge", "Clients in the chat, in every room.", [["", gauges.clients]]);
     metric("chat_waiting_connections", "gauge", "Connections in the TLS handshake or the password step.", [["", gauges.waiting]]);
     metric("chat_connections_accepted_total", "counter", "Connections let in.", [["", this.accepted]]);
     metric("chat_connections_refused_total", "counter", "Connections refused, by reason.", byReason(this.refused));

@@ -260,3 +260,29 @@ test("the room forgotten first is the same on servers whose clocks disagree: emp
   expect(one.rooms().map((r) => r.room)).toEqual(["#a", "#c", "#main"]);
   expect(two.rooms()).toEqual(one.rooms());
 });
+
+test("an operator's mute is told to the room of the one muted, and to the operator in another room", async () => {
+  const cluster = new Cluster();
+  const moderation = new Moderation({ opSecret: new Secret("boss"), now: () => T0 });
+  const [one, two] = [hubOn(cluster.bus("one"), moderation), hubOn(cluster.bus("two"))];
+  const op = new Fake("10.0.0.1:1", "10.0.0.1");
+  const bob = new Fake("10.0.0.2:2", "10.0.0.2");
+  const carol = new Fake("10.0.0.3:3", "10.0.0.3");
+  one.join(op, { name: "op" });
+  two.join(bob, { name: "bob", room: "dev" });
+  two.join(carol, { name: "carol", room: "dev" });
+  await cluster.settle();
+  one.handle(op, parseInput("/op boss"));
+  one.handle(op, parseInput("/mute bob 10m"));
+  await cluster.settle();
+  expect(op.lines.at(-1)).toBe("* bob has been muted for 10m");
+  expect(carol.lines.at(-1)).toBe("* bob has been muted for 10m");
+  two.handle(bob, parseInput("still here"));
+  expect(bob.lines.at(-1)).toBe("* you are muted");
+  two.handle(bob, parseInput("/topic muted topic"));
+  expect(bob.lines.at(-1)).toBe("* you are muted");
+  two.handle(bob, parseInput("/topic"));
+  expect(bob.lines.at(-1)).toBe("* no topic");
+  await cluster.settle();
+  expect(carol.lines.some((l) => l.includes("still here") || l.includes("muted topic"))).toBe(false);
+});

@@ -414,3 +414,24 @@ test("--metrics: a gauge of rooms, and of people in each of the 50 largest rooms
   expect(gauged[0]).toEqual(["#big", 2]);
   expect(gauged.slice(1).every(([, n]) => n === 1)).toBe(true);
 });
+
+test("one gone idle in a room is announced (idle) to that room alone", async () => {
+  await using own = await serve(["--rate", "0", "--idle", "2s"]);
+  const alice = await person("alice", own.port);
+  const bob = await person("bob", own.port);
+  const watcher = await person("watcher", own.port); // in #main
+  const room = roomName();
+  await together(room, alice, bob);
+  // bob and the watcher speak (a reply to themselves alone) well within --idle; alice says nothing more.
+  const keepAlive = setInterval(() => {
+    bob.say("/topic");
+    watcher.say("/who");
+  }, 100);
+  try {
+    await bob.until(new RegExp(`^${escape(alice.name)} has left \\(idle\\)$`), 10_000);
+    await barrier(bob, watcher);
+    expect(watcher.lines.all).not.toContain(`${alice.name} has left (idle)`);
+  } finally {
+    clearInterval(keepAlive);
+  }
+});
