@@ -12,6 +12,8 @@ export const OUT = `${ROOT}/dist/bench`;
 export interface Target {
   name: string;
   argv: string[];
+  /** What the load generator needs besides the address to reach it (-ws PATH for a WebSocket server). */
+  load?: string[];
 }
 
 /** The chat server as the bench runs it: the limits meant for people (flood control, per-address cap, history) and the client cap off. */
@@ -21,6 +23,14 @@ export const CHAT: Target = {
 };
 export const SEED: Target = { name: "seed", argv: [`${OUT}/seed`, "-addr", "127.0.0.1:{port}"] };
 export const TUNED: Target = { name: "tuned", argv: [`${OUT}/tuned`, "-addr", "127.0.0.1:{port}"] };
+/** The same server reached by browsers: {port} is its --web port, and every client is a WebSocket at /ws. */
+export const CHAT_WEB: Target = {
+  name: "chat-web",
+  argv: [...CHAT.argv.map((arg) => (arg === "{port}" ? "0" : arg)), "--web", "{port}"],
+  load: ["-ws", "/ws"],
+};
+/** What people would write instead: Node's `ws`, broadcasting every message to every client (scripts/ws-peer.mjs). */
+export const WS_PEER: Target = { name: "node-ws", argv: ["node", "scripts/ws-peer.mjs", "--port", "{port}"], load: ["-ws", "/"] };
 /** The least a compiled Bun program can do and pass conns (scripts/floor-server.ts): what the runtime itself needs per socket. */
 export const FLOOR: Target = { name: "floor", argv: ["./dist/floor", "--port", "{port}"] };
 export const LOAD = `${OUT}/load`;
@@ -160,7 +170,7 @@ export async function measure(target: Target, scenario: string, options: { load?
     return { scenario, target: target.name, error: (error as Error).message };
   }
   try {
-    const argv = [options.load ?? LOAD, ...(options.load ? ["run"] : []), "-scenario", scenario, "-addr", `127.0.0.1:${server.port}`, "-pid", String(server.pid), "-label", target.name, ...(options.args ?? [])];
+    const argv = [options.load ?? LOAD, ...(options.load ? ["run"] : []), "-scenario", scenario, "-addr", `127.0.0.1:${server.port}`, "-pid", String(server.pid), "-label", target.name, ...(target.load ?? []), ...(options.args ?? [])];
     const load = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
     const timer = setTimeout(() => load.kill("SIGKILL"), 180_000);
     const out = await new Response(load.stdout).text();

@@ -3,13 +3,15 @@
 import { cpus, release, totalmem } from "node:os";
 import { mkdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { buildBun, buildGo, CHAT, FLOOR, logFolder, measure, ROOT, SEED, TUNED, type Result, type Target } from "./bench-servers.ts";
+import { buildBun, buildGo, CHAT, CHAT_WEB, FLOOR, logFolder, measure, ROOT, SEED, TUNED, WS_PEER, type Result, type Target } from "./bench-servers.ts";
 import { table } from "./bench-table.ts";
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     scenarios: { type: "string", default: "fanout,flood,conns,slow" },
+    /** Only the WebSocket section: `npm run bench -- --web`. */
+    web: { type: "boolean", default: false },
   },
 });
 const QUICK = values.quick;
@@ -25,8 +27,11 @@ const started = new Date();
 const sections: string[] = [];
 const references = [TUNED, SEED, CHAT];
 
-sections.push(await section(QUICK ? "Beside the Go references (--quick)" : "Beside the Go references", QUICK ? "quick" : "bench", references, SCENARIOS));
-if (!QUICK) {
+if (!values.web)
+  sections.push(await section(QUICK ? "Beside the Go references (--quick)" : "Beside the Go references", QUICK ? "quick" : "bench", references, SCENARIOS));
+// 100 browsers, 2000 lines a second: chat over TCP, the same server's WebSocket (--web), and Node's ws broadcasting.
+sections.push(await section("WebSocket fan-out: chat over TCP, chat --web, and Node's ws", QUICK ? "web-quick" : "web", [CHAT, CHAT_WEB, WS_PEER], ["fanout"]));
+if (!QUICK && !values.web) {
   sections.push(await section("10 000 clients", "conns-10000", references, ["conns"], ["-conns", "10000"]));
   sections.push(await section("The floor: a Bun program that only greets and relays, 5000 clients", "floor", [FLOOR, CHAT], ["conns"]));
   const pipe = Bun.spawnSync([process.execPath, "scripts/pipe-bench.ts", "--out", `${RESULTS}/pipe.json`], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
@@ -34,7 +39,7 @@ if (!QUICK) {
   sections.push(`## The client: 1 000 000 lines from a file\n\nCommand: \`bun scripts/pipe-bench.ts\`\n\n${pipe.stdout.toString().trim()}\n`);
 }
 
-const name = QUICK ? "quick" : "latest";
+const name = values.web ? "web" : QUICK ? "quick" : "latest";
 await Bun.write(`${RESULTS}/${name}.md`, `${header()}\n${sections.join("\n")}`);
 console.log(`\nbench: wrote bench/results/${name}.md`);
 
@@ -69,7 +74,7 @@ function header(): string {
   return [
     `# chat bench, ${started.toISOString().replace(/\.\d+Z$/, "Z")}`,
     "",
-    `- Command: \`npm run bench${QUICK ? " -- --quick" : ""}\` at commit ${commit}${dirty}`,
+    `- Command: \`npm run bench${QUICK || values.web ? ` --${QUICK ? " --quick" : ""}${values.web ? " --web" : ""}` : ""}\` at commit ${commit}${dirty}`,
     `- Machine: ${m.cores} cores (${m.model}), ${m.memory_gib} GiB memory, Linux ${m.kernel}, Bun ${m.bun}`,
     `- Load generator and references: \`bench/\` (load, seed, tuned); chat runs as \`${CHAT.argv.join(" ")}\``,
     "- Columns: one per target, then each target's figure divided by the first's. Compare within one run: the machine is shared and drifts (see the CPU calibration rows).",

@@ -6,8 +6,13 @@ const OUT = `${import.meta.dir}/../docs`;
 const browser = await launchBrowser();
 const server = await serveWeb(["--rate", "0", "--motd", "/dev/null"]);
 try {
+  const dev = await join(server.port);
+  dev.say("/nick frank");
+  dev.say("/join #dev");
+  dev.say("/topic the 0.2 release: Friday");
   const carol = await join(server.port);
   carol.say("/nick carol");
+  carol.say("/topic plans, links and coffee");
   carol.say("morning! the build is green again: https://example.org/ci/1234");
   carol.say("/me pours coffee");
   const people = [];

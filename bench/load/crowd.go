@@ -75,9 +75,20 @@ func (cr *crowd) dial(id int, timeout time.Duration, rcvbuf int) (net.Conn, erro
 			return err
 		}
 	}
-	conn, err := d.Dial("tcp", cr.c.addrs[id%len(cr.c.addrs)])
+	addr := cr.c.addrs[id%len(cr.c.addrs)]
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
+	}
+	if path := wsPath(cr.c.ws); path != "" {
+		conn.SetDeadline(time.Now().Add(timeout))
+		ws, err := upgrade(conn, addr, path)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		conn.SetDeadline(time.Time{})
+		conn = ws
 	}
 	if cr.c.hello != "" {
 		conn.SetWriteDeadline(time.Now().Add(timeout))
@@ -240,7 +251,8 @@ func (cr *crowd) data(p *peer, fields []byte) {
 		sent, rest, ok = number(rest[1:])
 	}
 	if ok && len(rest) > 0 {
-		ok = rest[0] == ' ' || rest[0] == '\n' || rest[0] == '\r'
+		// A space before padding, the line's end, or the end of a JSON string (a server's JSON events).
+		ok = rest[0] == ' ' || rest[0] == '\n' || rest[0] == '\r' || rest[0] == '"'
 	}
 	if !ok || sent < cr.oldest || sent > now+int64(time.Second) {
 		p.bad.Add(1)

@@ -45,6 +45,7 @@ type config struct {
 	dials        int
 	greet        time.Duration
 	hello        string
+	ws           string
 }
 
 // preset holds what a scenario does by default: the full run first, then --quick.
@@ -102,6 +103,7 @@ func main() {
 	flag.IntVar(&c.dials, "dials", 64, "conns: connects in flight at once")
 	flag.DurationVar(&c.greet, "greet", 200*time.Millisecond, "fanout, flood, slow: clients connect 8 at a time and each waits up to this long for the server's first line (0: no wait)")
 	flag.StringVar(&c.hello, "hello", "", "a line every client sends first ({i}: its number), for servers that want a name")
+	flag.StringVar(&c.ws, "ws", "", "play browsers: every client opens a WebSocket at this path (e.g. /ws) of its address instead of speaking plain TCP")
 	flag.Parse()
 	c.addrs = strings.Split(addrs, ",")
 	raiseFileLimit()

@@ -1,22 +1,9 @@
 // The page itself: what the server says, shown as a conversation with its people and rooms; what is typed, sent as on a terminal.
-import type { Event, Presence, Said } from "../wire/events.ts";
+import type { Event, Presence, RoomInfo, Said } from "../wire/events.ts";
 import { Link } from "./link.ts";
 import { el, nameNode, textNodes, timeNode } from "./view.ts";
 
-/** What a room looks like in the list `/rooms` answers with. */
-interface RoomInfo {
-  room: string;
-  people: number;
-  topic?: string;
-}
-
-/** The events of rooms, beside the room's own: the page shows them when the server sends them. */
-type RoomEvent =
-  | { type: "room"; room: string; topic?: string; present: Presence[] }
-  | { type: "topic"; room: string; from: string; text: string }
-  | { type: "rooms"; rooms: RoomInfo[] };
-
-type Incoming = (Event | RoomEvent) & { ts: number; room?: string; to?: string };
+type Incoming = Event & { ts: number };
 
 const NAME_KEY = "chat.name";
 const MAIN = "#main";
@@ -60,8 +47,9 @@ const state = {
   askedPassword: false,
   triedPassword: false,
   claimTries: 0,
-  /** The user typed /rooms: the answer goes in the conversation as well as the list. */
-  showRooms: false,
+  /** The page asked for /rooms itself, to refresh its list: the answer goes only there. */
+  quietRooms: 0,
+  hasRooms: false,
   /** The user typed /quit: do not come back until they type again. */
   left: false,
   /** Chat lines already shown, so history replayed after a reconnect shows only what was missed. */
@@ -299,15 +287,15 @@ function receive(event: Incoming): void {
       setPeople(event.present);
       notice(`you are now in ${event.room}`, event.ts);
       if (event.topic) notice(`topic: ${event.topic}`, event.ts);
-      return;
+      return refreshRooms();
     case "topic":
       if (sameRoom(event.room, state.room)) setRoom(state.room, event.text || undefined);
       return system(event.ts, "* ", nameNode(event.from), " set the topic: ", ...textNodes(event.text));
     case "rooms":
       state.rooms = event.rooms.map((r) => ({ ...r }));
       drawRooms();
-      if (state.showRooms) for (const r of event.rooms) notice(`${r.room} (${r.people})${r.topic ? `: ${r.topic}` : ""}`, event.ts);
-      state.showRooms = false;
+      if (state.quietRooms > 0) return void state.quietRooms--;
+      for (const r of event.rooms) notice(`${r.room} (${r.people})${r.topic ? `: ${r.topic}` : ""}`, event.ts);
       return;
   }
 }
@@ -315,8 +303,9 @@ function receive(event: Incoming): void {
 function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
   const returning = state.returning;
   state.welcomed = true;
+  state.hasRooms = event.room !== undefined;
   setMe(event.name);
-  setRoom(MAIN, undefined);
+  setRoom(event.room ?? MAIN, event.topic);
   setPeople(event.present);
   if (returning) mark("reconnected");
   system(event.ts, `You are `, nameNode(event.name));
@@ -326,11 +315,19 @@ function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
     system(undefined, ...parts);
   }
   for (const line of event.motd) notice(line);
+  if (event.topic) notice(`topic: ${event.topic}`);
+  refreshRooms();
   state.returning = false;
   // Asked for on arrival; taken still, perhaps by our own connection from before a drop, which
   // the server has not yet seen go: asked for again a few times.
   state.claimTries = 0;
   claimAgain();
+}
+
+/** The rooms and their people, for the list; a server without rooms has no /rooms, and is not asked. */
+function refreshRooms(): void {
+  if (!state.hasRooms || !link.send("/rooms")) return;
+  state.quietRooms++;
 }
 
 function claimAgain(): void {
@@ -377,7 +374,6 @@ function send(line: string): boolean {
     setStatus("not connected: your line waits here", true);
     return false;
   }
-  if (/^\/rooms\s*$/i.test(line)) state.showRooms = true;
   if (/^\/quit(\s|$)/i.test(line)) {
     state.left = true;
     link.stop();
@@ -442,7 +438,9 @@ function closeSide(): void {
 sideToggle.addEventListener("click", () => {
   const open = side.classList.toggle("open");
   sideToggle.setAttribute("aria-expanded", String(open));
-  if (open) side.querySelector<HTMLElement>("button, input")?.focus();
+  if (!open) return;
+  refreshRooms();
+  side.querySelector<HTMLElement>("button, input")?.focus();
 });
 
 document.addEventListener("keydown", (e) => {

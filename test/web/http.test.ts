@@ -220,3 +220,12 @@ test("a WebSocket member that stops reading is dropped as too slow, and the othe
   const numbers = nc.lines.all.filter((l) => l.includes(tag)).map((l) => Number(l.split(" ")[2]));
   expect(numbers).toEqual(Array.from({ length: sent }, (_, i) => i));
 });
+
+test("SIGTERM: a WebSocket member is told the server is shutting down and closed; the server exits 0", async () => {
+  const server = await serveWeb();
+  const web = openSocket(server.webPort);
+  await web.event(/"type":"welcome"/);
+  expect(await server.kill("SIGTERM")).toBe(0);
+  expect(await web.event(/"type":"notice"/)).toMatchObject({ type: "notice", text: "server shutting down" });
+  expect(await web.closed).toBe(1000);
+});

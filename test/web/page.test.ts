@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { closePeers, escape, join, unique } from "../helpers.ts";
+import { dialTls, makeCertificates } from "../secure.ts";
 import { launchBrowser, logLines, say, serveWeb, visit, welcomed } from "./browser.ts";
 
 /** The page's document, as the functions given to page.evaluate see it (they run in the browser). */
 declare const document: { hidden: boolean; activeElement: { id: string; textContent: string | null } | null; dispatchEvent(event: Event): boolean };
+declare const location: { protocol: string };
 
 let browser: Browser;
 beforeAll(async () => {
@@ -82,6 +84,8 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   const name = unique("ann");
   await say(ann.page, `/nick ${name}`);
   await ann.page.locator("#me", { hasText: name }).waitFor();
+  await say(ann.page, "/join #dev");
+  await ann.page.locator("#room", { hasText: /^#dev$/ }).waitFor();
   const typed = `half a thought ${unique("typed")}`;
   await ann.page.locator("#line").fill(typed);
   await first.kill("SIGKILL");
@@ -90,7 +94,11 @@ test("killing and restarting the server: the page reconnects by itself, keeps th
   await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
   await ann.page.locator("#me", { hasText: name }).waitFor();
   expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+  // Back in the room it was in, too.
+  expect(await ann.page.locator("#room").textContent()).toBe("#dev");
   const nc = await join(second.port);
+  nc.say("/join #dev");
+  await nc.until(/^\* you are now in #dev$/);
   await ann.page.locator("#line").press("Enter");
   await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
 });
@@ -180,4 +188,60 @@ test("the compiled binary alone in an empty folder serves a page that works", as
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
+});
+
+test("with --tls-cert and --tls-key the page is https and its socket wss, beside TLS on the chat port", async () => {
+  const certs = makeCertificates();
+  try {
+    await using server = await serveWeb(["--tls-cert", certs.cert, "--tls-key", certs.key]);
+    expect(server.url).toStartWith("https://127.0.0.1:");
+    // The test's own CA is not the browser's: the certificate is what this test made, so it is not checked.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const name = await welcomed(page);
+    expect(await page.evaluate(() => location.protocol)).toBe("https:");
+    const peer = await dialTls(server.port, certs.ca);
+    await peer.lines.until(/^You are /);
+    const text = unique("secure");
+    await say(page, text);
+    await peer.lines.until(new RegExp(`^${escape(name)}: ${escape(text)}$`));
+    peer.close();
+  } finally {
+    certs.remove();
+  }
+});
+
+test("/join from the page, clicked or typed: it moves rooms, shows the room's people and topic, and nc people in both rooms see it", async () => {
+  await using server = await serveWeb();
+  const stay = await join(server.port);
+  const dev = await join(server.port);
+  dev.say("/join #dev");
+  await dev.until(/^\* you are now in #dev$/);
+  const topic = unique("topic");
+  dev.say(`/topic ${topic}`);
+  await dev.until(new RegExp(`set the topic: ${escape(topic)}$`));
+  const ann = await visit(browser, server.url);
+  // The rooms list comes from /rooms: #dev is there to click, with its one person.
+  const devButton = ann.page.locator("#rooms button", { hasText: "#dev" });
+  await devButton.waitFor();
+  expect(await devButton.textContent()).toBe("#dev1");
+  await devButton.click();
+  await ann.page.locator("#room", { hasText: /^#dev$/ }).waitFor();
+  await dev.until(new RegExp(`^${escape(ann.name)} has arrived$`));
+  await stay.until(new RegExp(`^${escape(ann.name)} went to #dev$`));
+  expect(await ann.page.locator("#topic").textContent()).toBe(topic);
+  await ann.page.locator("#people li", { hasText: dev.name }).waitFor();
+  expect(await ann.page.locator("#people li", { hasText: stay.name }).count()).toBe(0);
+  expect(await ann.page.title()).toBe("#dev · chat");
+  // Said in #dev: dev hears it, stay (in #main) does not.
+  const text = unique("in-dev");
+  await say(ann.page, text);
+  await dev.until(new RegExp(`^${escape(ann.name)}: ${escape(text)}$`));
+  // Typed, as on a terminal.
+  await say(ann.page, "/join #main");
+  await ann.page.locator("#room", { hasText: /^#main$/ }).waitFor();
+  await stay.until(new RegExp(`^${escape(ann.name)} has arrived$`));
+  expect(stay.lines.all.filter((line) => line.includes(text))).toEqual([]);
+  await dev.until(new RegExp(`^${escape(ann.name)} went to #main$`));
 });
