@@ -592,14 +592,10 @@ export class Hub {
    */
   #welcome(member: Member, local: Local, person: Person, arriving: boolean): void {
     const room = person.room;
-    if (arriving && !local.json) {
+    // In #main a newcomer on nc sees the welcome and nothing more (/topic shows the topic), built from the names already encoded.
+    if (arriving && !local.json && room === this.#main) {
       const { roster } = room;
       member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
-      // In #main a newcomer on nc sees the welcome and nothing more; /topic shows the topic.
-      if (room !== this.#main) {
-        this.tell(member, this.#says.nowIn(room.tag));
-        if (room.topic !== undefined) this.tell(member, this.#says.topic(room.topic));
-      }
     } else {
       const present = room.roster.all.filter((p) => p.name !== person.name);
       const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;

@@ -305,8 +305,11 @@ export function renderPlain(event: Event, words: Words): string[] {
   switch (event.type) {
     case "welcome": {
       const lines = [words.youAre(event.name)];
-      // Arriving straight in another room (a /join sent at once) is said as a move is.
-      if (event.room !== undefined && event.room !== "#main") lines.push(`* ${words.notice.nowIn(event.room)}`);
+      // Arriving straight in another room (a /join sent at once) is said as a move is, topic and all.
+      if (event.room !== undefined && event.room !== "#main") {
+        lines.push(`* ${words.notice.nowIn(event.room)}`);
+        if (event.topic !== undefined) lines.push(`* ${words.notice.topic(event.topic)}`);
+      }
       const { present } = event;
       if (present.length > 0) lines.push(words.present(present.slice(0, PRESENT_MAX).map((p) => p.name), present.length));
       for (const line of event.motd) lines.push(`* ${line}`);

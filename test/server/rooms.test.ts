@@ -58,6 +58,41 @@ describe("arriving", () => {
   });
 });
 
+describe("arriving in a room", () => {
+  test("a /join sent at once: You are, then where, the topic, Present: and the room's history, as a move shows them", async () => {
+    const room = roomName("den");
+    const alice = await person("alice");
+    await moveTo(alice, room);
+    alice.say("/topic the den");
+    await alice.until(/set the topic: the den$/);
+    alice.say("said in the den");
+    await alice.until(/: said in the den$/);
+    const bob = await dial(server.port);
+    bob.send(`/join #${room.toUpperCase()}\n`);
+    const [, name] = await bob.until(/^You are (.+)$/);
+    await alice.until(new RegExp(`^${escape(name!)} has arrived$`));
+    await bob.until(/: said in the den$/);
+    expect(bob.lines.all).toEqual([
+      `You are ${name}`,
+      `* you are now in #${room}`,
+      "* topic: the den",
+      `Present: ${alice.name}`,
+      expect.stringMatching(new RegExp(`^\\[\\d\\d:\\d\\d\\] ${escape(alice.name)}: said in the den$`)),
+    ]);
+  });
+
+  test("a bad room sent at once: the newcomer arrives in #main and is told why", async () => {
+    const bob = await dial(server.port);
+    bob.send("/join #a<b>\n");
+    const [, name] = await bob.until(/^You are (.+)$/);
+    await bob.until(/^\* cannot use the room name "#a<b>": a room name may hold only letters, digits, _, - and \.$/);
+    bob.say("/who");
+    const [, present] = await bob.until(/^\* Present: (.+)$/);
+    expect(present!.split(", ")).toContain(name!);
+    expect(bob.lines.all.some((l) => l.startsWith("* you are now in"))).toBe(false);
+  });
+});
+
 describe("/join", () => {
   test("the mover gets where they are, the topic, Present: and the room's history, in that order; both rooms are told", async () => {
     const room = roomName("dev");
