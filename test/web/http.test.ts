@@ -1,6 +1,6 @@
 // The web side without a browser: headers, the Origin check, the binary alone in a folder, and WebSocket members held to the same limits as TCP ones.
 import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { closePeers, dial, escape, join, run, unique } from "../helpers.ts";
@@ -159,6 +159,21 @@ test("the room password is asked of WebSocket members too, in JSON", async () =>
   await web.event(/"text":"password:"/);
   web.say("sesame");
   await web.event(/"type":"welcome"/);
+});
+
+test("a ban holds for WebSocket members: one from a banned address is told so and closed", async () => {
+  const dir = mkdtempSync(joinPath(tmpdir(), "chat-bans-"));
+  try {
+    const state = joinPath(dir, "state.json");
+    writeFileSync(state, JSON.stringify({ version: 1, bans: [{ range: "127.0.0.1/32", label: "web test" }] }));
+    await using server = await serveWeb(["--state", state]);
+    const web = openSocket(server.webPort);
+    expect(await web.event(/"type":"notice"/)).toMatchObject({ type: "notice", text: "you are banned" });
+    await web.closed;
+    expect(web.lines.all.filter((line) => line.includes('"welcome"'))).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("--deny keeps WebSocket members out too", async () => {

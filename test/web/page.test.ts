@@ -245,3 +245,30 @@ test("/join from the page, clicked or typed: it moves rooms, shows the room's pe
   expect(stay.lines.all.filter((line) => line.includes(text))).toEqual([]);
   await dev.until(new RegExp(`^${escape(ann.name)} went to #main$`));
 });
+
+test("a room with a password: the page asks for it, hides it as it is typed, and answers with it again after a restart", async () => {
+  const first = await serveWeb([], { env: { CHAT_PASSWORD: "sesame" } });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(first.url);
+  await page.locator("#log li.notice", { hasText: "this room has a password" }).waitFor();
+  expect(await page.locator("#line").getAttribute("type")).toBe("password");
+  await page.locator("#line").fill("wrong");
+  await page.locator("#line").press("Enter");
+  await page.locator("#log li.notice", { hasText: "wrong password" }).waitFor();
+  await page.locator("#line[type=password]").fill("sesame");
+  await page.locator("#line").press("Enter");
+  await welcomed(page);
+  expect(await page.locator("#line").getAttribute("type")).toBe("text");
+  // Never in the conversation, never in the recalled lines.
+  expect((await logLines(page)).filter((line) => line.includes("sesame"))).toEqual([]);
+  await page.locator("#line").press("ArrowUp");
+  expect(await page.locator("#line").inputValue()).toBe("");
+  const asked = await page.locator("#log li.notice", { hasText: "this room has a password" }).count();
+  await first.kill("SIGKILL");
+  await using second = await serveWeb([], { env: { CHAT_PASSWORD: "sesame" }, webPort: first.webPort });
+  // Back in without a word from the person: the password kept in memory answered the door.
+  await page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
+  expect(await page.locator("#line").getAttribute("type")).toBe("text");
+  expect(await page.locator("#log li.notice", { hasText: "this room has a password" }).count()).toBe(asked);
+});
