@@ -137,8 +137,10 @@ export function serveWeb<M>(options: WebOptions, sockets: WebSockets<M>, log: Lo
         maxPayloadLength: Math.max(64 * 1024, options.maxLine + 1024),
         backpressureLimit: BACKPRESSURE_LIMIT,
         closeOnBackpressureLimit: false,
-        // The chat server has its own --idle; Bun's ping keeps a dead peer from lingering.
-        idleTimeout: 120,
+        // Pinged after 30 s of quiet and closed if it does not answer: a page whose network dropped
+        // without a word leaves within a minute, and its name is free for the page when it comes back.
+        // (--idle is the chat's own, for people who are there but silent.)
+        idleTimeout: 30,
         sendPings: true,
         open: (socket) => sockets.open(socket),
         message: (socket, message) => sockets.message(socket, typeof message === "string" ? encoder.encode(message) : message),

@@ -12,8 +12,9 @@ const MAX_ENTRIES = 2000;
 /** Lines kept for the arrow keys. */
 const MAX_RECALL = 100;
 /** How often, and how far apart, a remembered name that is taken is asked for again. */
-const CLAIM_TRIES = 5;
-const CLAIM_AGAIN_MS = 3000;
+// Long enough for the server to notice a connection that vanished (it pings after 30 s of quiet).
+const CLAIM_TRIES = 15;
+const CLAIM_AGAIN_MS = 5000;
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const log = byId<HTMLOListElement>("log");

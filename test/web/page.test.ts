@@ -1,5 +1,6 @@
 // The page in a real browser, against the compiled binary: browser people and nc people in one room, text as text, reconnecting.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import type { Socket } from "bun";
 import type { Browser } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -271,4 +272,71 @@ test("a room with a password: the page asks for it, hides it as it is typed, and
   await page.locator("#log li.mark", { hasText: "reconnected" }).waitFor({ timeout: 20_000 });
   expect(await page.locator("#line").getAttribute("type")).toBe("text");
   expect(await page.locator("#log li.notice", { hasText: "this room has a password" }).count()).toBe(asked);
+});
+
+/** A TCP proxy in front of the page's port: the network between the browser and the server, which can be cut. */
+function network(target: number) {
+  interface Side {
+    upstream?: Socket<undefined>;
+    waiting: Uint8Array[];
+  }
+  const clients = new Set<Socket<Side>>();
+  const listener = Bun.listen<Side>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(client) {
+        client.data = { waiting: [] };
+        clients.add(client);
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port: target,
+          socket: { data: (_s, bytes) => void client.write(bytes), close: () => client.terminate(), error: () => {} },
+        }).then((upstream) => {
+          client.data.upstream = upstream;
+          for (const bytes of client.data.waiting) upstream.write(bytes);
+        });
+      },
+      data: (client, bytes) => void (client.data.upstream ? client.data.upstream.write(bytes) : client.data.waiting.push(new Uint8Array(bytes))),
+      close(client) {
+        clients.delete(client);
+        client.data.upstream?.terminate();
+      },
+      error: () => {},
+    },
+  });
+  return {
+    port: listener.port,
+    /** Every connection through it reset at once, both ways, as a dropped network leaves them. */
+    cut() {
+      for (const client of clients) {
+        client.data.upstream?.terminate();
+        client.terminate();
+      }
+    },
+    stop: () => listener.stop(true),
+  };
+}
+
+test("the network drops: the page reconnects by itself, keeps the typed line and its name", async () => {
+  await using server = await serveWeb();
+  const net = network(server.webPort);
+  try {
+    const ann = await visit(browser, `http://127.0.0.1:${net.port}/`);
+    const name = unique("dropped");
+    await say(ann.page, `/nick ${name}`);
+    await ann.page.locator("#me", { hasText: name }).waitFor();
+    const typed = `still here ${unique("typed")}`;
+    await ann.page.locator("#line").fill(typed);
+    const nc = await join(server.port);
+    net.cut();
+    await nc.until(new RegExp(`^${escape(name)} has left$`));
+    await nc.until(new RegExp(`^${escape(name)} has arrived$`), 20_000);
+    await ann.page.locator("#log li.mark", { hasText: "reconnected" }).waitFor();
+    expect(await ann.page.locator("#line").inputValue()).toBe(typed);
+    await ann.page.locator("#line").press("Enter");
+    await nc.until(new RegExp(`^${escape(name)}: ${escape(typed)}$`));
+  } finally {
+    net.stop();
+  }
 });
