@@ -30,6 +30,8 @@ import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
 import { flag, option } from "./usage.ts";
+import { ClusterUnreachable, RedisBus } from "../core/bus/redis/cluster.ts";
+import { parseRedisUrl } from "../core/bus/redis/target.ts";
 
 // Each option names its group in the help; new ones join a group, or add one to GROUPS in usage.ts.
 const serveArgs = {
@@ -56,6 +58,8 @@ const serveArgs = {
   allow: option("security", "let in only these addresses, e.g. 10.0.0.0/8; repeatable [CHAT_ALLOW, comma-separated]", "CIDR"),
   deny: option("security", "keep these addresses out, before --allow; repeatable [CHAT_DENY, comma-separated]", "CIDR"),
   state: option("security", "file where bans are kept across restarts [CHAT_STATE]", "FILE"),
+  redis: option("cluster", "join a cluster through Redis: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS; put a password in CHAT_REDIS, not here [CHAT_REDIS]", "URL"),
+  cluster: option("cluster", "the cluster's name, the prefix of its keys in Redis (default chat) [CHAT_CLUSTER]", "NAME"),
   web: option("web", "also serve the room to browsers: the page on this port, its WebSocket at /ws (default off) [CHAT_WEB]", "PORT"),
   "web-host": option("web", "address the web page listens on (default: --host) [CHAT_WEB_HOST]", "HOST"),
   "web-origin": option("web", "another site whose pages may open the socket, e.g. https://chat.example.org, or *; repeatable [CHAT_WEB_ORIGIN, comma-separated]", "ORIGIN"),
@@ -166,6 +170,24 @@ async function readMotd(file: string | undefined): Promise<string[]> {
   return text === "" ? [] : text.split(/\r?\n/).map((line) => line.trimEnd());
 }
 
+/** With --redis, the cluster's bus, connected; without it, none (this process alone). */
+async function joinCluster(args: Record<string, unknown>, env: Env, log: Log): Promise<RedisBus | undefined> {
+  const url = pick(args, env, "redis");
+  if (url === undefined) return undefined;
+  const target = parseRedisUrl(url);
+  if (typeof target === "string") throw usageError(target);
+  const cluster = pick(args, env, "cluster") ?? "chat";
+  if (!/^[\w.-]{1,64}$/.test(cluster)) throw usageError(`bad --cluster: 1 to 64 letters, digits, _, - or ., not "${cluster}"`);
+  try {
+    const bus = await RedisBus.open({ target, cluster, log });
+    log.info(`cluster ${cluster} through Redis at ${target.where}, as server ${bus.node}`);
+    return bus;
+  } catch (error) {
+    if (error instanceof ClusterUnreachable) throw new ChatError(error.message);
+    throw error;
+  }
+}
+
 /** Bun's listen says only "Failed to listen at HOST" for a name it cannot resolve: a lookup first says why. */
 async function checkHost(host: string): Promise<void> {
   if (parseIp(host)) return;
@@ -185,7 +207,10 @@ export default defineCommand({
     const { metrics, ...security } = await securityOptions(args, rawArgs, process.env, log);
     const web = webOptions(args, rawArgs, process.env, options.host);
     await checkHost(options.host);
-    const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile) }, log);
+    const bus = await joinCluster(args, process.env, log);
+    const server = new ChatServer({ ...options, ...security, motd: await readMotd(motdFile), ...(bus ? { bus, cluster: bus } : {}) }, log);
+    // The cluster's state and everything in its stream first: the first newcomer sees the whole chat.
+    await bus?.start();
     // Before listening: whoever reads "listening on" may signal at once.
     const signalled = new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
@@ -205,5 +230,6 @@ export default defineCommand({
     // New pages are turned away at once; the sockets already open leave with the others.
     void page?.stop(false);
     await server.stop();
+    await bus?.close();
   },
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { serve } from "./helpers.ts";
 
 export type Persistence = "none" | "always" | "everysec";
 
@@ -101,4 +102,9 @@ async function answers(port: number, password: string | undefined, proc: Subproc
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
     await Bun.sleep(20);
   }
+}
+
+/** `chat serve --redis URL` on a free port, once it listens (it has read the cluster's state by then). */
+export function serveClustered(redis: Redis, args: string[] = [], env: Record<string, string> = {}) {
+  return serve(["--redis", redis.url, "--rate", "0", ...args], env);
 }

@@ -13,6 +13,17 @@ export interface Bus {
   publish(change: Shared): void;
   /** Called with every change, in the bus's order, this server's own included. */
   onDeliver(apply: (change: Shared) => void): void;
+  /** Given the shared state by the chat; a cluster bus keeps it for servers that join later and loads it at start. */
+  share?(state: StateSource): void;
+}
+
+/**
+ * The shared state as plain JSON-ready data: saved between two deliveries, so it is the state as of the last
+ * change applied; loaded before the first delivery, by a server that has no people yet.
+ */
+export interface StateSource {
+  save(): unknown;
+  load(state: unknown): void;
 }
 
 /**

@@ -50,6 +50,12 @@ export class Bans {
     return lifted;
   }
 
+  /** All of them at once: a cluster's bans, as a server joining it finds them. */
+  replace(list: Ban[], now: number): void {
+    this.#list = list;
+    this.#commit(now);
+  }
+
   /** The bans in force, oldest first. */
   list(now: number): Ban[] {
     return this.#list.filter((b) => inForce(b, now));

@@ -12,10 +12,17 @@ import { encodeWelcome, PRESENT_MAX, renderPlain, type Notices, type Words } fro
 import type { Arrival, Member } from "./member.ts";
 import { isMuted, Moderation, type Chat, type Someone } from "./moderation.ts";
 import { Room } from "./room.ts";
+import { parseBans, serializeBans } from "./bans.ts";
+import { readState, type ChatState, type SavedPerson, type SavedRoom } from "./snapshot.ts";
 import { nameFault, nameKey } from "../wire/sanitize.ts";
 
 /** Chat lines replayed to a newcomer when nothing says otherwise (`serve --history`). */
 export const DEFAULT_HISTORY = 20;
+/**
+ * Lines a member may have waiting behind its last change, until the bus brings that back: while Redis is
+ * away, what people say is held here, bounded like an outbox.
+ */
+export const MAX_WAITING = 1000;
 /** Where everyone arrives. */
 export const MAIN_ROOM = "main";
 /** Rooms kept when nothing says otherwise (`serve --max-rooms`). */
@@ -68,8 +75,10 @@ interface Local {
    * have, so each line is judged on what the lines before it did (an /op, then a /kick).
    */
   pending: number;
-  /** Lines waiting for pending to come back to 0. */
+  /** Lines waiting for pending to come back to 0: at most MAX_WAITING. */
   waiting?: Input[];
+  /** Told `* slow down` since its waiting lines passed the bound. */
+  overflowed?: boolean;
   /** Replies to give after the welcome (a refused first /nick), with their codes for clients. */
   after?: { text: string; extra: { code: string; name?: string } }[];
 }
@@ -149,11 +158,19 @@ export class Hub {
     this.#main = new Room(MAIN_ROOM, nameKey(MAIN_ROOM), this.#historyLength, this.#audience());
     this.#rooms.set(this.#main.key, this.#main);
     this.#bus.onDeliver((change) => this.#apply(change));
+    this.#bus.share?.({ save: () => this.#save(), load: (state) => this.#load(state) });
   }
 
   /** This server's members in the chat. */
   get size(): number {
     return this.#joined;
+  }
+
+  /** Lines said here that wait behind their sender's last change: held while the bus is slow or away. */
+  get waiting(): number {
+    let n = 0;
+    for (const local of this.#locals.values()) n += local.waiting?.length ?? 0;
+    return n;
   }
 
   /** Chat lines kept for newcomers, in every room. */
@@ -227,9 +244,14 @@ export class Hub {
     if (!local) return;
     const person = local.person;
     if (!person || local.pending > 0) {
-      (local.waiting ??= []).push(input);
+      const waiting = (local.waiting ??= []);
+      if (waiting.length < MAX_WAITING) return void waiting.push(input);
+      // The bus has not answered for a long while (Redis away): past the bound, lines are dropped, as in a flood.
+      if (!local.overflowed) this.tell(from, this.#says.slowDown, { code: "slow_down" });
+      local.overflowed = true;
       return;
     }
+    local.overflowed = false;
     if (person.mutedUntil !== undefined && speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
     const by = local.who;
     switch (input.kind) {
@@ -481,6 +503,61 @@ export class Hub {
         return room.audience.send(new Rendered({ type: "topic", room: room.tag, from: person.name, text: change.text }, this.#now(), this.#words));
       }
     }
+  }
+
+  /** Everything shared, as plain data: a cluster keeps it for the servers that join later. */
+  #save(): ChatState {
+    const people: SavedPerson[] = [];
+    for (const person of this.#byKey.values()) {
+      const muted = person.mutedUntil === undefined ? undefined : person.mutedUntil === Infinity ? "forever" : person.mutedUntil;
+      people.push({
+        node: person.who.node,
+        id: person.who.id,
+        name: person.name,
+        room: person.room.name,
+        ...(person.away === undefined ? {} : { away: person.away }),
+        ...(person.ip === undefined ? {} : { ip: person.ip }),
+        ...(person.op ? { op: true as const } : {}),
+        ...(muted === undefined ? {} : { muted }),
+      });
+    }
+    const rooms: SavedRoom[] = [];
+    for (const room of this.#rooms.values())
+      if (room.size > 0 || room.history.size > 0 || room.topic !== undefined)
+        rooms.push({
+          name: room.name,
+          ...(room.topic === undefined ? {} : { topic: room.topic }),
+          ...(room.size === 0 ? { emptySince: room.emptySince } : {}),
+          history: room.history.lines(),
+        });
+    return { version: 1, people, rooms, bans: serializeBans(this.#moderation.bans.list(this.#now())) };
+  }
+
+  /** The cluster's state, before the first change is delivered here and before anyone of ours has joined: nobody is told. */
+  #load(data: unknown): void {
+    const state = readState(data);
+    if (!state) return;
+    for (const saved of state.rooms) {
+      const room = this.#open(saved.name);
+      if (!room) continue;
+      if (saved.topic !== undefined) room.topic = saved.topic;
+      if (saved.emptySince !== undefined) room.emptySince = saved.emptySince;
+      for (const said of saved.history) room.history.add(said);
+    }
+    for (const saved of state.people) {
+      const room = this.#open(saved.room) ?? this.#main;
+      const who = { node: saved.node, id: saved.id };
+      const person: Person = { who, name: saved.name, key: nameKey(saved.name), room, op: saved.op === true };
+      if (saved.away !== undefined) person.away = saved.away;
+      if (saved.ip !== undefined) (person as { ip?: string }).ip = saved.ip;
+      if (saved.muted !== undefined) person.mutedUntil = saved.muted === "forever" ? Infinity : saved.muted;
+      let ofNode = this.#people.get(who.node);
+      if (!ofNode) this.#people.set(who.node, (ofNode = new Map()));
+      ofNode.set(who.id, person);
+      this.#byKey.set(person.key, person);
+      room.roster.add(person.name, person.away);
+    }
+    this.#moderation.bans.replace(parseBans(state.bans), this.#now());
   }
 
   #applyJoin(change: Extract<Shared, { kind: "join" }>): void {

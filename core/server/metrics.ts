@@ -1,10 +1,13 @@
 // What --metrics reports: plain counters bumped on the hot path, rendered in the Prometheus text format when scraped.
+import type { ClusterStats } from "../bus/redis/cluster.ts";
 
 export type Refusal = "full" | "denied" | "banned" | "shutting down";
 export type Disconnect = "closed" | "quit" | "idle" | "too slow" | "kicked" | "banned" | "login" | "shutdown";
 
 /** Gauges are read when scraped rather than kept up to date: the hot path pays nothing for them. */
 export interface Gauges {
+  /** A cluster's figures, with --redis. */
+  cluster?: ClusterStats & { waiting: number };
   clients: number;
   /** Connections still in the TLS handshake or the password step. */
   waiting: number;
@@ -39,7 +42,7 @@ export class Metrics {
 
   render(gauges: Gauges): string {
     const out: string[] = [];
-    const metric = (name: string, type: "counter" | "gauge", help: string, samples: [string, number][]) => {
+    const metric = (name: string, type: "counter" | "gauge" | "summary", help: string, samples: [string, number][]) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
     };
@@ -63,6 +66,17 @@ export class Metrics {
       `People in each of the ${GAUGED_ROOMS} largest rooms.`,
       largest.map((r): [string, number] => [`{room="${r.room.replace(/[\\"]/g, "\\$&")}"}`, r.people]),
     );
+    const cluster = gauges.cluster;
+    if (cluster) {
+      metric("chat_bus_lag_seconds", "summary", "From a change's append to Redis to its delivery here.", [
+        ["_sum", cluster.lagSeconds],
+        ["_count", cluster.delivered],
+      ]);
+      metric("chat_bus_reconnects_total", "counter", "Times the connection to Redis came back after a drop.", [["", cluster.reconnects]]);
+      metric("chat_bus_held_changes", "gauge", "Changes made here and not yet in Redis: held while it is away.", [["", cluster.held]]);
+      metric("chat_bus_waiting_lines", "gauge", "Lines said here waiting behind their sender's last change: held while Redis is away.", [["", cluster.waiting]]);
+      metric("chat_bus_duplicates_total", "counter", "Changes found twice in the stream and delivered once.", [["", cluster.duplicates]]);
+    }
     return `${out.join("\n")}\n`;
   }
 }

@@ -5,6 +5,7 @@ import type { Secret } from "../chat/secret.ts";
 import { describeSocketError, ChatError, errorCode, formatAddress } from "../errors.ts";
 import { Connection, type Transport, type Venue } from "./connection.ts";
 import type { Bus } from "../bus/bus.ts";
+import type { ClusterStats, ClusterWatcher } from "../bus/redis/cluster.ts";
 import { Feed } from "./feed.ts";
 import { Hub } from "../chat/hub.ts";
 import { Lobby } from "./lobby.ts";
@@ -51,6 +52,8 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** How shared changes reach every server; by default this process alone. */
   bus?: Bus;
+  /** With --redis: told when Redis goes and comes back, and asked for its figures. */
+  cluster?: { watch(watcher: ClusterWatcher): void; stats(): ClusterStats };
 }
 
 /** How long a server that is shutting down waits for queues to drain. */
@@ -110,6 +113,11 @@ export class ChatServer {
       now: () => this.#now,
       limits: { rate: options.rate, burst: options.burst, maxLine: options.maxLine },
     });
+    // Everyone here is told when the cluster goes and comes back; what they say meanwhile is held.
+    options.cluster?.watch({
+      down: () => this.hub.announce(options.words.notice.reconnecting),
+      up: () => this.hub.announce(options.words.notice.reconnected),
+    });
     const server = this;
     this.#venue = {
       hub: this.hub,
@@ -157,6 +165,7 @@ export class ChatServer {
       queuedBytes,
       historyLines: this.hub.historySize,
       rooms: this.hub.rooms(),
+      ...(this.#options.cluster ? { cluster: { ...this.#options.cluster.stats(), waiting: this.hub.waiting } } : {}),
     });
   }
 

@@ -1,6 +1,7 @@
 // What happens in the room, as data: the hub emits Events; messages.ts renders them as text, toJson for `/mode json`.
 
-export type Reason = "idle" | "too slow" | "kicked" | "banned";
+/** lost: the person's server stopped answering the cluster. */
+export type Reason = "idle" | "too slow" | "kicked" | "banned" | "lost";
 
 /** A chat line kept for history. */
 export interface Said {

@@ -20,6 +20,9 @@ export interface Notices {
   slowDown: string;
   serverFull: string;
   shuttingDown: string;
+  /** Redis is away: what is said is held until it is back. */
+  reconnecting: string;
+  reconnected: string;
   who(present: readonly Presence[]): string;
   unknownCommand(command: string): string;
   usage(usage: string): string;
@@ -124,6 +127,8 @@ const ENGLISH_NOTICES: Notices = {
   slowDown: "slow down",
   serverFull: "server is full",
   shuttingDown: "server shutting down",
+  reconnecting: "reconnecting to the cluster",
+  reconnected: "reconnected",
   who: (present) => `Present: ${present.map(describePresence).join(NAME_SEPARATOR)}`,
   unknownCommand: (command) => `unknown command ${command} (try /help)`,
   usage: (usage) => `usage: ${usage}`,
@@ -212,6 +217,8 @@ const CHINESE_NOTICES: Notices = {
   slowDown: "请慢一点",
   serverFull: "服务器已满",
   shuttingDown: "服务器正在关闭",
+  reconnecting: "正在重新连接集群",
+  reconnected: "已重新连接",
   who: (present) => `在线: ${present.map(describeInChinese).join(NAME_SEPARATOR)}`,
   unknownCommand: (command) => `未知命令 ${command} (试试 /help)`,
   usage: (usage) => `用法: ${usage}`,

@@ -52,7 +52,7 @@ test("help fits 80 columns, lists the options by group, and ends with examples",
   }
   const [main, serve, connect] = helps as [string[], string[], string[]];
   expect(main.filter((line) => /^\S.*:$/.test(line))).toEqual(["Commands:", "General:", "Examples:"]);
-  expect(serve.filter((line) => /^\S.*:$/.test(line))).toEqual(["Network:", "The room:", "Limits:", "Security:", "Logs:", "Web:", "General:", "Examples:"]);
+  expect(serve.filter((line) => /^\S.*:$/.test(line))).toEqual(["Network:", "The room:", "Limits:", "Security:", "Logs:", "Cluster:", "Web:", "General:", "Examples:"]);
   expect(connect.filter((line) => /^\S.*:$/.test(line))).toEqual(["Arguments:", "The room:", "Output:", "Security:", "General:", "Examples:"]);
   // An option is listed under its group: --rate with the limits, --allow with security, -p with the network.
   const under = (lines: string[], option: RegExp) => lines.slice(0, lines.findIndex((line) => option.test(line))).filter((line) => /^\S.*:$/.test(line)).at(-1);

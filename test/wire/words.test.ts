@@ -14,6 +14,8 @@ const SAMPLES: { [K in keyof Notices]: Notices[K] extends (...args: infer A) => 
   slowDown: [],
   serverFull: [],
   shuttingDown: [],
+  reconnecting: [],
+  reconnected: [],
   who: [[[{ name: "alice" }, { name: "bob", away: "lunch" }, { name: "carol", away: "" }]]],
   unknownCommand: [["/x"]],
   usage: [["/nick NAME"]],

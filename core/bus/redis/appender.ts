@@ -33,7 +33,6 @@ const BATCH = 256;
 const APPEND_TIMEOUT_MS = 5000;
 
 interface Pending {
-  origin: string;
   seq: number;
   data: string;
   effects: string[];
@@ -52,7 +51,7 @@ export class Appender {
   readonly #link: Link;
   readonly #keys: Keys;
   readonly #options: AppenderOptions;
-  #origin: string;
+  readonly #origin: string;
   #seq = 0;
   readonly #pending: Pending[] = [];
   #pumping = false;
@@ -83,15 +82,9 @@ export class Appender {
    */
   append(data: string, effects: readonly Effect[] = []): boolean {
     if (this.#pending.length >= this.#options.cap || this.#closed) return false;
-    this.#pending.push({ origin: this.#origin, seq: ++this.#seq, data, effects: encodeEffects(effects) });
+    this.#pending.push({ seq: ++this.#seq, data, effects: encodeEffects(effects) });
     if (!this.#pumping) void this.#pump();
     return true;
-  }
-
-  /** A fresh origin for what is appended from now on; what is still held keeps the origin it was stamped with. */
-  renew(origin: string): void {
-    this.#origin = origin;
-    this.#seq = 0;
   }
 
   /** Resolves once everything held has been appended (or at once when nothing is). */
@@ -113,17 +106,11 @@ export class Appender {
         await this.#link.whenUp();
         continue;
       }
-      // A batch holds entries of one origin: the script checks one origin's sequence.
-      const origin = this.#pending[0]!.origin;
-      const batch: Pending[] = [];
-      for (const entry of this.#pending) {
-        if (batch.length === BATCH || entry.origin !== origin) break;
-        batch.push(entry);
-      }
-      const args = [origin, String(this.#options.maxlen)];
+      const batch = this.#pending.slice(0, BATCH);
+      const args = [this.#origin, String(this.#options.maxlen)];
       for (const entry of batch) args.push(String(entry.seq), entry.data, String(entry.effects.length / 4), ...entry.effects);
       try {
-        await APPEND.run(this.#link, [this.#keys.log, this.#keys.seq(origin)], args, APPEND_TIMEOUT_MS);
+        await APPEND.run(this.#link, [this.#keys.log, this.#keys.seq(this.#origin)], args, APPEND_TIMEOUT_MS);
         this.#pending.splice(0, batch.length);
         this.appended += batch.length;
         failures = 0;

@@ -9,21 +9,11 @@ const NOW_LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-/**
- * KEYS: nodes, this node's reap mark, this node's people. ARGV: id, "1" once registered, names' prefix, "1" to
- * refresh the claims on this node's people's names, the claims' lifetime. -1: this node was reaped; -2: it is
- * registered no more (Redis lost its data).
- */
+/** KEYS: nodes, this node's reap mark. ARGV: id, "1" once registered. -1: this node was reaped; -2: it is registered no more (Redis lost its data). */
 const BEAT = new Script(`${NOW_LUA}
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 if ARGV[2] == '1' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -2 end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-if ARGV[4] == '1' then
-  for _, field in ipairs(redis.call('HKEYS', KEYS[3])) do
-    local claim = ARGV[3] .. field
-    if redis.call('GET', claim) == ARGV[1] then redis.call('PEXPIRE', claim, ARGV[5]) end
-  end
-end
 return now
 `);
 
@@ -71,21 +61,18 @@ export interface PresenceOptions {
   pollMs: number;
   /** A node silent this long is dead. */
   silenceMs: number;
-  /** The lifetime of a name claim, refreshed by the heartbeat. */
-  claimMs: number;
   maxlen: number;
 }
 
-export const PRESENCE: PresenceOptions = { beatMs: 1000, pollMs: 250, silenceMs: 3000, claimMs: 30_000, maxlen: 100_000 };
+export const PRESENCE: PresenceOptions = { beatMs: 1000, pollMs: 250, silenceMs: 3000, maxlen: 100_000 };
 
 export class Presence {
   readonly #link: Link;
   readonly #keys: Keys;
   readonly #watcher: PresenceWatcher;
   readonly #options: PresenceOptions;
-  #id: string;
+  readonly #id: string;
   #registered = false;
-  #beats = 0;
   #timers: Timer[] = [];
   #busy = { beat: false, reap: false };
 
@@ -113,9 +100,17 @@ export class Presence {
     this.#timers = [];
   }
 
-  /** Goes on under a fresh id, registered anew at the next beat. */
-  renew(id: string): void {
-    this.#id = id;
+  /**
+   * Back after being declared dead: its people were announced lost and their names freed, so it
+   * registers again as a node without people. The mark goes, so that its next death is reaped too.
+   */
+  async revive(): Promise<void> {
+    await this.#link.send("DEL", [this.#keys.reap(this.#id)]);
+    this.#registered = false;
+  }
+
+  /** Registers again at the next beat (after Redis lost its data). */
+  forget(): void {
     this.#registered = false;
   }
 
@@ -128,13 +123,9 @@ export class Presence {
   async beat(): Promise<void> {
     if (!this.#link.up || this.#busy.beat) return;
     this.#busy.beat = true;
-    const id = this.#id;
-    const refresh = this.#beats++ % 10 === 0;
     try {
-      const keys = [this.#keys.nodes, this.#keys.reap(id), this.#keys.node(id)];
-      const args = [id, this.#registered ? "1" : "0", this.#keys.name(""), refresh ? "1" : "0", String(this.#options.claimMs)];
-      const result = Number(await BEAT.run(this.#link, keys, args, this.#options.silenceMs));
-      if (id !== this.#id) return;
+      const keys = [this.#keys.nodes, this.#keys.reap(this.#id)];
+      const result = Number(await BEAT.run(this.#link, keys, [this.#id, this.#registered ? "1" : "0"], this.#options.silenceMs));
       if (result === -1) this.#watcher.declaredDead?.();
       else if (result === -2) this.#watcher.forgotten?.();
       else this.#registered = true;

@@ -13,6 +13,8 @@ export interface Entry {
 export interface ReaderOptions {
   /** Every new entry, in the stream's order, once. */
   deliver(entry: Entry): void;
+  /** After each batch read, with the ID of its last entry. */
+  read?(last: string): void;
   /** Entries of an origin went missing (trimmed by MAXLEN, or lost by Redis): said, never silent. */
   gap?(origin: string, missing: number): void;
   /** The stream was read again from its start because Redis lost its data. */
@@ -77,7 +79,10 @@ export class Reader {
           ["COUNT", String(COUNT), "BLOCK", String(BLOCK_MS), "STREAMS", this.#keys.log, this.#last],
           BLOCK_MS + SLACK_MS,
         );
-        if (reply) this.#take(reply);
+        if (reply) {
+          this.#take(reply);
+          this.#options.read?.(this.#last);
+        }
       } catch {
         // The connection dropped (the link reconnects) or Redis refused: read again from the last entry.
         if (this.#link.up) await Bun.sleep(100);
