@@ -11,22 +11,18 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     rounds: { type: "string", default: "3" },
     scenarios: { type: "string", default: "fanout,flood,conns,slow" },
+    /** Writes the report again from a saved agreement.json, without measuring. */
+    from: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SCENARIOS = values.scenarios.split(",");
 const SHARED = resolve(process.env.CHAT_BENCH_DIR ?? `${ROOT}/../shared/bench`);
 const TOLERANCE = 0.1;
-if (!existsSync(`${SHARED}/loadgen`)) {
+if (!values.from && !existsSync(`${SHARED}/loadgen`)) {
   console.error(`bench:agree: no shared harness at ${SHARED} (set CHAT_BENCH_DIR to the folder of its run.sh)`);
   process.exit(2);
 }
-
-const go = findGo();
-buildGo(go);
-buildGo(go, SHARED, `${OUT}/shared`, ["loadgen"]);
-buildBun();
-const logs = logFolder();
 
 interface Figure {
   name: string;
@@ -78,20 +74,32 @@ const generators = [
   { name: "bench/load", load: undefined },
   { name: "shared loadgen", load: `${OUT}/shared/loadgen` },
 ];
-const results: { generator: string; round: number; result: Result }[] = [];
-const args = values.quick ? ["-quick"] : [];
-for (let round = 0; round < ROUNDS; round++) {
-  for (const scenario of SCENARIOS) {
-    for (const target of targets) {
-      // The two generators take turns going first, so drift over time favours neither.
-      const order = round % 2 === 0 ? generators : [...generators].reverse();
-      for (const g of order) {
-        const result = await measure(target, scenario, { load: g.load, args, logs, tag: `${g.load ? "shared" : "own"}-${round}` });
-        results.push({ generator: g.name, round, result });
-        await Bun.sleep(500);
+type Measured = { generator: string; round: number; result: Result };
+const results: Measured[] = values.from ? ((await Bun.file(values.from).json()) as Measured[]) : await measureAll();
+const rounds = new Set(results.map((x) => x.round)).size;
+
+async function measureAll(): Promise<Measured[]> {
+  const go = findGo();
+  buildGo(go);
+  buildGo(go, SHARED, `${OUT}/shared`, ["loadgen"]);
+  buildBun();
+  const logs = logFolder();
+  const measured: Measured[] = [];
+  const args = values.quick ? ["-quick"] : [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const scenario of SCENARIOS) {
+      for (const target of targets) {
+        // The two generators take turns going first, so drift over time favours neither.
+        const order = round % 2 === 0 ? generators : [...generators].reverse();
+        for (const g of order) {
+          const result = await measure(target, scenario, { load: g.load, args, logs, tag: `${g.load ? "shared" : "own"}-${round}` });
+          measured.push({ generator: g.name, round, result });
+          await Bun.sleep(500);
+        }
       }
     }
   }
+  return measured;
 }
 
 function median(xs: number[]): number | undefined {
@@ -101,10 +109,16 @@ function median(xs: number[]): number | undefined {
   return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The figure's spread over the rounds, low–high. */
+function spread(xs: number[], digits: number): string {
+  if (xs.length === 0) return "-";
+  return `${formatNumber(Math.min(...xs), digits)}–${formatNumber(Math.max(...xs), digits)}`;
+}
+
 const rows: string[][] = [];
-let agree = 0;
-let compared = 0;
-for (const scenario of SCENARIOS) {
+const tally = { agree: 0, noise: 0, differ: 0 };
+const scenarios = SCENARIOS.filter((scenario) => results.some((x) => x.result.scenario === scenario));
+for (const scenario of scenarios) {
   for (const target of targets) {
     for (const figure of FIGURES[scenario] ?? []) {
       const of = (generator: string) =>
@@ -116,20 +130,29 @@ for (const scenario of SCENARIOS) {
       if (ours.some((v) => typeof v === "boolean") || theirs.some((v) => typeof v === "boolean")) {
         const show = (vs: unknown[]) => vs.map((v) => (v === undefined ? "-" : v ? "yes" : "no")).join(" ");
         const same = ours.length > 0 && [...ours, ...theirs].every((v) => v === ours[0]);
-        cells = [show(ours), show(theirs), ""];
+        cells = [show(ours), show(theirs), "", "", ""];
         verdict = same ? "yes" : "no";
       } else {
-        const a = median(ours.filter((v): v is number => typeof v === "number"));
-        const b = median(theirs.filter((v): v is number => typeof v === "number"));
+        const xs = ours.filter((v): v is number => typeof v === "number");
+        const ys = theirs.filter((v): v is number => typeof v === "number");
+        const a = median(xs);
+        const b = median(ys);
         const ratio = a !== undefined && b !== undefined && b !== 0 ? a / b : undefined;
         const same = a !== undefined && b !== undefined && (a === b || (ratio !== undefined && Math.abs(ratio - 1) <= TOLERANCE));
-        cells = [a === undefined ? "-" : formatNumber(a, figure.digits), b === undefined ? "-" : formatNumber(b, figure.digits), ratio === undefined ? "" : `${ratio.toFixed(3)}x`];
-        verdict = same ? "yes" : a === undefined && b === undefined ? "- (neither measured it)" : "no";
+        // Where the rounds of one generator spread wider than the two generators differ, the machine's noise decides.
+        const overlap = xs.length > 0 && ys.length > 0 && Math.min(...xs) <= Math.max(...ys) && Math.min(...ys) <= Math.max(...xs);
+        cells = [
+          a === undefined ? "-" : formatNumber(a, figure.digits),
+          b === undefined ? "-" : formatNumber(b, figure.digits),
+          ratio === undefined ? "" : `${ratio.toFixed(3)}x`,
+          spread(xs, figure.digits),
+          spread(ys, figure.digits),
+        ];
+        verdict = same ? "yes" : a === undefined && b === undefined ? "- (neither measured it)" : overlap ? "no: within the noise" : "no";
       }
-      if (!verdict.startsWith("-")) {
-        compared++;
-        if (verdict === "yes") agree++;
-      }
+      if (verdict === "yes") tally.agree++;
+      else if (verdict === "no: within the noise") tally.noise++;
+      else if (verdict === "no") tally.differ++;
       rows.push([scenario, target.name, figure.name, ...cells, verdict]);
     }
   }
@@ -137,17 +160,17 @@ for (const scenario of SCENARIOS) {
 
 const errors = results.filter((x) => x.result.error).map((x) => `- ${x.generator}, round ${x.round}, ${x.result.target} ${x.result.scenario}: ${x.result.error}`);
 const report = [
-  `# bench/load beside the shared harness's load generator, ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
+  `# bench/load beside the shared harness's load generator, ${new Date(values.from ? Bun.file(values.from).lastModified : Date.now()).toISOString().replace(/\.\d+Z$/, "Z")}`,
   "",
-  `- Command: \`npm run bench:agree${values.quick ? " -- --quick" : ""}${ROUNDS !== 3 ? ` --rounds ${ROUNDS}` : ""}\` (shared harness: \`${SHARED.replace(`${resolve(ROOT, "..")}/`, "../")}\`)`,
-  `- ${ROUNDS} rounds; in each, every scenario and server is measured by both generators, each on a fresh server, taking turns to go first. Figures are the medians of the rounds.`,
-  `- Agree: within ${TOLERANCE * 100} % of the shared generator's figure (or equal). ${agree} of ${compared} figures agree.`,
+  `- Command: \`npm run bench:agree --${values.quick ? " --quick" : ""} --rounds ${rounds}\` (shared harness: \`${SHARED.replace(`${resolve(ROOT, "..")}/`, "../")}\`)`,
+  `- ${rounds} rounds; in each, every scenario and server is measured by both generators, each on a fresh server, taking turns to go first. Figures are the medians of the rounds, with their spread (lowest–highest) beside them.`,
+  `- Agree: within ${TOLERANCE * 100} % of the shared generator's figure (or equal): ${tally.agree} figures. Not within 10 %, but each generator's own rounds spread wider than the two differ (the machine's noise, not the generator): ${tally.noise}. Not within 10 % and apart beyond the noise: ${tally.differ}.`,
   "",
   ...(errors.length ? ["Errors:", "", ...errors, ""] : []),
-  markdown(["scenario", "server", "figure", "bench/load", "shared", "bench/load / shared", "agree"], rows, 3),
+  markdown(["scenario", "server", "figure", "bench/load", "shared", "bench/load / shared", "bench/load rounds", "shared rounds", "agree"], rows, 3),
   "",
 ].join("\n");
 mkdirSync(`${ROOT}/bench/results`, { recursive: true });
 await Bun.write(`${ROOT}/bench/results/agreement.md`, report);
-await Bun.write(`${ROOT}/bench/results/agreement.json`, `${JSON.stringify(results, null, 2)}\n`);
+if (!values.from) await Bun.write(`${ROOT}/bench/results/agreement.json`, `${JSON.stringify(results, null, 2)}\n`);
 console.log(report);
