@@ -3,7 +3,7 @@
 import { cpus, release, totalmem } from "node:os";
 import { mkdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { buildBun, buildGo, CHAT, CHAT_WEB, FLOOR, logFolder, measure, ROOT, SEED, TUNED, WS_PEER, type Result, type Target } from "./bench-servers.ts";
+import { buildBun, buildGo, CHAT, CHAT_CLUSTER, CHAT_WEB, FLOOR, logFolder, measure, ROOT, SEED, TUNED, WS_PEER, type Result, type Target } from "./bench-servers.ts";
 import { table } from "./bench-table.ts";
 
 const { values } = parseArgs({
@@ -29,6 +29,9 @@ const references = [TUNED, SEED, CHAT];
 
 if (!values.web)
   sections.push(await section(QUICK ? "Beside the Go references (--quick)" : "Beside the Go references", QUICK ? "quick" : "bench", references, SCENARIOS));
+// One chat on two servers through Redis, beside one server alone, in the same run.
+if (!values.web)
+  sections.push(await section("Two servers through Redis, beside one", QUICK ? "cluster-quick" : "cluster", [CHAT, CHAT_CLUSTER], ["fanout", "flood"]));
 // 100 browsers, 2000 lines a second: chat over TCP, the same server's WebSocket (--web), and Node's ws broadcasting.
 sections.push(await section("WebSocket fan-out: chat over TCP, chat --web, and Node's ws", QUICK ? "web-quick" : "web", [CHAT, CHAT_WEB, WS_PEER], ["fanout"]));
 if (!QUICK && !values.web) {

@@ -23,6 +23,8 @@ export const DEFAULT_HISTORY = 20;
  * away, what people say is held here, bounded like an outbox.
  */
 export const MAX_WAITING = 1000;
+/** Chat lines of one member on their way through the bus at once; more wait (above). */
+const MAX_LINES_IN_FLIGHT = 256;
 /** Where everyone arrives. */
 export const MAIN_ROOM = "main";
 /** Rooms kept when nothing says otherwise (`serve --max-rooms`). */
@@ -75,6 +77,8 @@ interface Local {
    * have, so each line is judged on what the lines before it did (an /op, then a /kick).
    */
   pending: number;
+  /** How many of pending are chat lines (say, /me). */
+  lines: number;
   /** Lines waiting for pending to come back to 0: at most MAX_WAITING. */
   waiting?: Input[];
   /** Told `* slow down` since its waiting lines passed the bound. */
@@ -190,7 +194,7 @@ export class Hub {
    */
   join(member: Member, arrival: Arrival = {}): string | undefined {
     const id = ++this.#ids;
-    const local: Local = { who: { node: this.#node, id }, member, json: arrival.json ?? false, published: false, pending: 1 };
+    const local: Local = { who: { node: this.#node, id }, member, json: arrival.json ?? false, published: false, pending: 1, lines: 0 };
     this.#locals.set(member, local);
     this.#byId.set(id, local);
     let first = arrival.name;
@@ -242,8 +246,7 @@ export class Hub {
   handle(from: Member, input: Input): void {
     const local = this.#locals.get(from);
     if (!local) return;
-    const person = local.person;
-    if (!person || local.pending > 0) {
+    if (local.waiting?.length || !this.#ready(local, input)) {
       const waiting = (local.waiting ??= []);
       if (waiting.length < MAX_WAITING) return void waiting.push(input);
       // The bus has not answered for a long while (Redis away): past the bound, lines are dropped, as in a flood.
@@ -251,13 +254,31 @@ export class Hub {
       local.overflowed = true;
       return;
     }
+    this.#handleNow(from, local, input);
+  }
+
+  /**
+   * Whether input can be acted on now: once the member is in, and its changes before it have come back.
+   * A chat line changes nothing the next one is judged on, so lines follow lines without waiting (a few
+   * at a time): a cluster's round trip then bounds latency, not each person's throughput.
+   */
+  #ready(local: Local, input: Input): boolean {
+    if (!local.person) return false;
+    if (local.pending === 0) return true;
+    return (input.kind === "say" || input.kind === "me") && local.pending === local.lines && local.lines < MAX_LINES_IN_FLIGHT;
+  }
+
+  #handleNow(from: Member, local: Local, input: Input): void {
+    const person = local.person!;
     local.overflowed = false;
     if (person.mutedUntil !== undefined && speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
     const by = local.who;
     switch (input.kind) {
       case "say":
+        local.lines++;
         return this.#publish(local, { kind: "say", by, type: "message", text: input.text, ts: this.#now() });
       case "me":
+        local.lines++;
         return this.#publish(local, { kind: "say", by, type: "me", text: input.text, ts: this.#now() });
       case "nick":
         return this.#rename(from, local, person, input.name);
@@ -355,7 +376,8 @@ export class Hub {
   /** One of member's changes or claims is done with: once none is left, its waiting lines are said. */
   #settled(member: Member, local: Local): void {
     if (local.pending > 0) local.pending--;
-    while (local.pending === 0 && local.waiting?.length && this.#locals.get(member) === local) this.handle(member, local.waiting.shift()!);
+    while (local.waiting?.length && this.#locals.get(member) === local && this.#ready(local, local.waiting[0]!))
+      this.#handleNow(member, local, local.waiting.shift()!);
   }
 
   /** Out of this server's deliveries: nothing more reaches member, whatever the bus still carries. */
@@ -435,7 +457,9 @@ export class Hub {
   #apply(change: Shared): void {
     this.#applyChange(change);
     const local = this.#local(change.by);
-    if (local) this.#settled(local.member, local);
+    if (!local) return;
+    if (change.kind === "say" && local.lines > 0) local.lines--;
+    this.#settled(local.member, local);
   }
 
   #applyChange(change: Shared): void {

@@ -49,7 +49,7 @@ export class ClusterUnreachable extends Error {
   }
 }
 
-const HELD = 10_000;
+const HELD = 100_000;
 /** How often the shared state is saved for joining servers, when it changed. */
 const SAVE_MS = 1000;
 /** How often the claims on this server's people's names are refreshed; they live CLAIM_MS. */
