@@ -239,6 +239,9 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   if (end === "left") await room.leave();
   restore();
   stdin.pause();
+  // Ctrl-C, a signal or a lost connection while a paste was still going out: say what did not go.
+  const unsent = outgoing.filter((line) => !saysQuit(line)).length;
+  if (unsent > 0) options.warn(`${unsent} ${unsent === 1 ? "line" : "lines"} typed were not sent`);
   if (end === "lost") {
     options.warn(room.lostReason());
     return 1;

@@ -136,8 +136,13 @@ function entry(kind: string, ts: number | undefined, ...parts: (Node | string)[]
   return li;
 }
 
-/** A line of the server's own (`* …`), in the conversation. */
+/** A row of /help's table: two spaces, the usage, two or more spaces, what it does. */
+const HELP_ROW = /^ {2}(\/\S.*?) {2,}(\S.*)$/;
+
+/** A line of the server's own (`* …`), in the conversation; /help's rows as usage and summary, not padded columns. */
 function notice(text: string, ts?: number): void {
+  const row = HELP_ROW.exec(text);
+  if (row) return append(entry("notice help", ts, el("code", "", row[1]), ` ${row[2]}`));
   append(entry("notice", ts, ...textNodes(`* ${text}`)));
 }
 
