@@ -1,6 +1,7 @@
 // The servers `npm run bench` measures and the load generator that measures them: building them (Go from bench/,
 // chat with scripts/build.ts), starting each one fresh on a free port of 127.0.0.1, and stopping it and all it runs.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { ensurePackages } from "./apt.ts";
 
@@ -14,6 +15,8 @@ export interface Target {
   argv: string[];
   /** What the load generator needs besides the address to reach it (-ws PATH for a WebSocket server). */
   load?: string[];
+  /** Run this many servers through one fresh redis-server (`--redis`), the load spread over them. */
+  cluster?: number;
 }
 
 /** The chat server as the bench runs it: the limits meant for people (flood control, per-address cap, history) and the client cap off. */
@@ -21,6 +24,8 @@ export const CHAT: Target = {
   name: "chat",
   argv: ["./dist/chat", "serve", "--host", "127.0.0.1", "--port", "{port}", "--rate", "0", "--max-per-ip", "0", "--history", "0", "--max-clients", "0"],
 };
+/** Two chat servers, one chat through one redis-server (no persistence): the load generator's clients alternate between them. */
+export const CHAT_CLUSTER: Target = { name: "chat-redis", argv: CHAT.argv, cluster: 2 };
 export const SEED: Target = { name: "seed", argv: [`${OUT}/seed`, "-addr", "127.0.0.1:{port}"] };
 export const TUNED: Target = { name: "tuned", argv: [`${OUT}/tuned`, "-addr", "127.0.0.1:{port}"] };
 /** The same server reached by browsers: {port} is its --web port, and every client is a WebSocket at /ws. */
@@ -105,6 +110,8 @@ function listening(port: number): boolean {
 
 export interface Running {
   port: number;
+  /** Every address of the chat: one, or one per server of a cluster. */
+  addrs: string[];
   /** The server's own pid: it is exec'd in place of the shell that raised its open-files limit. */
   pid: number;
   stop(): Promise<void>;
@@ -138,7 +145,32 @@ export async function start(target: Target, log: string): Promise<Running> {
     }
     await Bun.sleep(50);
   }
-  return { port, pid: proc.pid, stop };
+  return { port, addrs: [`127.0.0.1:${port}`], pid: proc.pid, stop };
+}
+
+/**
+ * target.cluster servers of target through a redis-server of their own (its own port and folder, no persistence),
+ * each started as start() does. The first server's pid is the one measured; all of them and Redis stop together.
+ */
+export async function startCluster(target: Target, log: string): Promise<Running> {
+  const dir = mkdtempSync(`${tmpdir()}/chat-bench-redis-`);
+  const redis = await start({ name: "redis", argv: ["redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir] }, log.replace(/\.log$/, "-redis.log"));
+  const servers: Running[] = [];
+  const stop = async () => {
+    for (const server of servers) await server.stop();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < (target.cluster ?? 1); i++) {
+      const argv = [...target.argv, "--redis", `redis://127.0.0.1:${redis.port}`];
+      servers.push(await start({ name: `${target.name}-${i + 1}`, argv }, log.replace(/\.log$/, `-${i + 1}.log`)));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port: servers[0]!.port, addrs: servers.flatMap((s) => s.addrs), pid: servers[0]!.pid, stop };
 }
 
 /** The server runs in its own process group (detached): whatever it started goes with it. */
@@ -165,12 +197,12 @@ export async function measure(target: Target, scenario: string, options: { load?
   const log = `${options.logs}/${target.name}-${scenario}${options.tag ? `-${options.tag}` : ""}.log`;
   let server: Running;
   try {
-    server = await start(target, log);
+    server = await (target.cluster ? startCluster(target, log) : start(target, log));
   } catch (error) {
     return { scenario, target: target.name, error: (error as Error).message };
   }
   try {
-    const argv = [options.load ?? LOAD, ...(options.load ? ["run"] : []), "-scenario", scenario, "-addr", `127.0.0.1:${server.port}`, "-pid", String(server.pid), "-label", target.name, ...(target.load ?? []), ...(options.args ?? [])];
+    const argv = [options.load ?? LOAD, ...(options.load ? ["run"] : []), "-scenario", scenario, "-addr", server.addrs.join(","), "-pid", String(server.pid), "-label", target.name, ...(target.load ?? []), ...(options.args ?? [])];
     const load = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
     const timer = setTimeout(() => load.kill("SIGKILL"), 180_000);
     const out = await new Response(load.stdout).text();

@@ -23,6 +23,8 @@ export const DEFAULT_HISTORY = 20;
  * away, what people say is held here, bounded like an outbox.
  */
 export const MAX_WAITING = 1000;
+/** Chat lines of one member on their way through the bus at once; more wait (above). */
+const MAX_LINES_IN_FLIGHT = 256;
 /** Where everyone arrives. */
 export const MAIN_ROOM = "main";
 /** Rooms kept when nothing says otherwise (`serve --max-rooms`). */
@@ -74,6 +76,8 @@ interface Local {
    * have, so each line is judged on what the lines before it did (an /op, then a /kick).
    */
   pending: number;
+  /** How many of pending are chat lines (say, /me). */
+  lines: number;
   /** Lines waiting for pending to come back to 0: at most MAX_WAITING. */
   waiting?: Input[];
   /** Told `* slow down` since its waiting lines passed the bound. */
@@ -192,7 +196,7 @@ export class Hub {
    */
   join(member: Member, arrival: Arrival = {}): string | undefined {
     const id = ++this.#ids;
-    const local: Local = { who: { node: this.#node, id }, json: arrival.json ?? false, published: false, pending: 1 };
+    const local: Local = { who: { node: this.#node, id }, json: arrival.json ?? false, published: false, pending: 1, lines: 0 };
     this.#locals.set(member, local);
     this.#byId.set(id, member);
     let first = arrival.name;
@@ -244,8 +248,7 @@ export class Hub {
   handle(from: Member, input: Input): void {
     const local = this.#locals.get(from);
     if (!local) return;
-    const person = local.person;
-    if (!person || local.pending > 0) {
+    if (local.waiting?.length || !this.#ready(local, input)) {
       const waiting = (local.waiting ??= []);
       if (waiting.length < MAX_WAITING) return void waiting.push(input);
       // The bus has not answered for a long while (Redis away): past the bound, lines are dropped, as in a flood.
@@ -253,13 +256,31 @@ export class Hub {
       local.overflowed = true;
       return;
     }
+    this.#handleNow(from, local, input);
+  }
+
+  /**
+   * Whether input can be acted on now: once the member is in, and its changes before it have come back.
+   * A chat line changes nothing the next one is judged on, so lines follow lines without waiting (a few
+   * at a time): a cluster's round trip then bounds latency, not each person's throughput.
+   */
+  #ready(local: Local, input: Input): boolean {
+    if (!local.person) return false;
+    if (local.pending === 0) return true;
+    return (input.kind === "say" || input.kind === "me") && local.pending === local.lines && local.lines < MAX_LINES_IN_FLIGHT;
+  }
+
+  #handleNow(from: Member, local: Local, input: Input): void {
+    const person = local.person!;
     local.overflowed = false;
     if (speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
     const by = local.who;
     switch (input.kind) {
       case "say":
+        local.lines++;
         return this.#publish(local, { kind: "say", by, type: "message", text: input.text, ts: this.#now() });
       case "me":
+        local.lines++;
         return this.#publish(local, { kind: "say", by, type: "me", text: input.text, ts: this.#now() });
       case "nick":
         return this.#rename(from, local, person, input.name);
@@ -357,7 +378,8 @@ export class Hub {
   /** One of member's changes or claims is done with: once none is left, its waiting lines are said. */
   #settled(member: Member, local: Local): void {
     if (local.pending > 0) local.pending--;
-    while (local.pending === 0 && local.waiting?.length && this.#locals.get(member) === local) this.handle(member, local.waiting.shift()!);
+    while (local.waiting?.length && this.#locals.get(member) === local && this.#ready(local, local.waiting[0]!))
+      this.#handleNow(member, local, local.waiting.shift()!);
   }
 
   /** Out of this server's deliveries: nothing more reaches member, whatever the bus still carries. */
@@ -434,7 +456,9 @@ export class Hub {
     this.#applyChange(change);
     const member = this.#member(change.by);
     const local = member && this.#locals.get(member);
-    if (member && local) this.#settled(member, local);
+    if (!member || !local) return;
+    if (change.kind === "say" && local.lines > 0) local.lines--;
+    this.#settled(member, local);
   }
 
   #applyChange(change: Shared): void {

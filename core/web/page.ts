@@ -1,7 +1,8 @@
 // The page itself: what the server says, shown as a conversation with its people and rooms; what is typed, sent as on a terminal.
 import type { Event, Presence, RoomInfo, Said } from "../wire/events.ts";
+import { roomLine, wordsFor, type Words } from "../wire/messages.ts";
 import { Link } from "./link.ts";
-import { el, nameNode, textNodes, timeNode } from "./view.ts";
+import { el, nameNode, painted, textNodes, timeNode } from "./view.ts";
 
 type Incoming = Event & { ts: number };
 
@@ -31,6 +32,9 @@ const side = byId<HTMLElement>("side");
 const sideToggle = byId<HTMLButtonElement>("side-toggle");
 const joinForm = byId<HTMLFormElement>("join-form");
 const joinInput = byId<HTMLInputElement>("join-room");
+
+/** The room's words, in the language its welcome names: the page says what nc people read. */
+let words: Words = wordsFor("en");
 
 const state = {
   me: undefined as string | undefined,
@@ -132,8 +136,13 @@ function entry(kind: string, ts: number | undefined, ...parts: (Node | string)[]
   return li;
 }
 
-/** A line of the server's own (`* …`), in the conversation. */
+/** A row of /help's table: two spaces, the usage, two or more spaces, what it does. */
+const HELP_ROW = /^ {2}(\/\S.*?) {2,}(\S.*)$/;
+
+/** A line of the server's own (`* …`), in the conversation; /help's rows as usage and summary, not padded columns. */
 function notice(text: string, ts?: number): void {
+  const row = HELP_ROW.exec(text);
+  if (row) return append(entry("notice help", ts, el("code", "", row[1]), ` ${row[2]}`));
   append(entry("notice", ts, ...textNodes(`* ${text}`)));
 }
 
@@ -264,12 +273,11 @@ function receive(event: Incoming): void {
     case "join":
       state.people.set(event.name, { name: event.name });
       drawPeople();
-      return system(event.ts, nameNode(event.name), " has arrived");
+      return system(event.ts, ...painted(words.arrived(event.name), [event.name]));
     case "leave":
       state.people.delete(event.name);
       drawPeople();
-      if (event.to) return system(event.ts, nameNode(event.name), ` went to ${event.to}`);
-      return system(event.ts, nameNode(event.name), ` has left${event.reason ? ` (${event.reason})` : ""}`);
+      return system(event.ts, ...painted(event.to ? words.wentTo(event.name, event.to) : words.left(event.name, event.reason), [event.name]));
     case "nick": {
       const was = state.people.get(event.from);
       state.people.delete(event.from);
@@ -279,24 +287,24 @@ function receive(event: Incoming): void {
         remember(event.to);
       }
       drawPeople();
-      return system(event.ts, nameNode(event.from), " is now known as ", nameNode(event.to));
+      return system(event.ts, ...painted(words.renamed(event.from, event.to), [event.from, event.to]));
     }
     case "notice":
       return onNotice(event);
     case "room":
       setRoom(event.room, event.topic);
       setPeople(event.present);
-      notice(`you are now in ${event.room}`, event.ts);
-      if (event.topic) notice(`topic: ${event.topic}`, event.ts);
+      notice(words.notice.nowIn(event.room), event.ts);
+      if (event.topic) notice(words.notice.topic(event.topic), event.ts);
       return refreshRooms();
     case "topic":
       if (sameRoom(event.room, state.room)) setRoom(state.room, event.text || undefined);
-      return system(event.ts, "* ", nameNode(event.from), " set the topic: ", ...textNodes(event.text));
+      return system(event.ts, "* ", ...painted(words.topicSet(event.from, event.text), [event.from]));
     case "rooms":
       state.rooms = event.rooms.map((r) => ({ ...r }));
       drawRooms();
       if (state.quietRooms > 0) return void state.quietRooms--;
-      for (const r of event.rooms) notice(`${r.room} (${r.people})${r.topic ? `: ${r.topic}` : ""}`, event.ts);
+      for (const r of event.rooms) notice(roomLine(r), event.ts);
       return;
   }
 }
@@ -305,18 +313,19 @@ function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
   const returning = state.returning;
   state.welcomed = true;
   state.hasRooms = event.room !== undefined;
+  words = wordsFor(event.lang);
+  document.documentElement.lang = event.lang;
   setMe(event.name);
   setRoom(event.room ?? MAIN, event.topic);
   setPeople(event.present);
   if (returning) mark("reconnected");
-  system(event.ts, `You are `, nameNode(event.name));
+  system(event.ts, ...painted(words.youAre(event.name), [event.name]));
   if (event.present.length > 0) {
-    const parts: (Node | string)[] = ["Present: "];
-    event.present.forEach((p, i) => parts.push(...(i > 0 ? [", "] : []), nameNode(p.name)));
-    system(undefined, ...parts);
+    const names = event.present.map((p) => p.name);
+    system(undefined, ...painted(words.present(names), names));
   }
   for (const line of event.motd) notice(line);
-  if (event.topic) notice(`topic: ${event.topic}`);
+  if (event.topic) notice(words.notice.topic(event.topic));
   refreshRooms();
   state.returning = false;
   // Asked for on arrival; taken still, perhaps by our own connection from before a drop, which

@@ -13,6 +13,24 @@ export function nameNode(name: string): HTMLSpanElement {
   return el("span", `name c${colorOf(name)}`, name);
 }
 
+/**
+ * A line the server's words make (`alice has arrived`, `alice 上线`) with the names in it painted:
+ * each name of names is found in turn after the one before; the rest is text, links made clickable.
+ */
+export function painted(text: string, names: readonly string[]): Node[] {
+  const nodes: Node[] = [];
+  let at = 0;
+  for (const name of names) {
+    const found = text.indexOf(name, at);
+    if (found < 0) continue;
+    if (found > at) nodes.push(...textNodes(text.slice(at, found)));
+    nodes.push(nameNode(name));
+    at = found + name.length;
+  }
+  if (at < text.length) nodes.push(...textNodes(text.slice(at)));
+  return nodes;
+}
+
 // Ends at white space or a character that cannot end a URL in running text; trailing punctuation is trimmed below.
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;

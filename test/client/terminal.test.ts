@@ -210,6 +210,23 @@ test("60 lines pasted at once all reach the room at the flood limit's pace; the 
   expect(tmux.screen()).not.toContain("* slow down");
 }, 30_000);
 
+test("Ctrl-C while pasted lines still wait says how many were not sent", async () => {
+  await using limited = await serve(); // 5 lines a second, bursts of 50
+  const peer = await join(limited.port);
+  const name = ttyName("unsent");
+  await startClient(name, "", { NO_COLOR: "1" }, limited.port);
+  const tag = unique("cut");
+  tmux.type(Array.from({ length: 80 }, (_, i) => `${tag} ${i + 1}\n`).join(""));
+  await tmux.untilScreen(new RegExp(`^#main ${name} \\(\\d+ waiting\\)> ?$`, "m"));
+  tmux.press("C-c");
+  const [, unsent] = (await tmux.untilScreen(/^chat: (\d+) lines typed were not sent$/m)).match(/^chat: (\d+) lines typed were not sent$/m)!;
+  await peer.until(new RegExp(`^${name} has left$`));
+  // What the room got and what the client says it did not send are the whole paste.
+  const got = peer.lines.all.filter((l) => l.startsWith(`${name}: ${tag} `)).length;
+  expect(Number(unsent)).toBeGreaterThan(0);
+  expect(got + Number(unsent)).toBe(80);
+});
+
 test("/mode is the client's own: it is not sent, the client says so, and lines keep showing", async () => {
   const name = ttyName("mode");
   await startClient(name);

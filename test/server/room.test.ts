@@ -1,5 +1,8 @@
 // People in the room: every command, name rules, presence, history, the motd and JSON mode, over real sockets.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
 import { closePeers, dial, escape, join, joinAs, serve, unique, type Peer, type Server } from "../helpers.ts";
 
 let server: Server;
@@ -233,12 +236,16 @@ describe("history", () => {
 });
 
 test("--motd FILE is shown to every newcomer after the welcome", async () => {
-  const dir = `${process.env.TMPDIR ?? "/tmp"}/chat-motd-${process.pid}`;
-  await Bun.write(`${dir}/motd.txt`, "Welcome to the test room.\nBe kind.\n");
-  await using room = await serve(["--motd", `${dir}/motd.txt`]);
-  const alice = await join(room.port);
-  await alice.until(/^\* Welcome to the test room\.$/);
-  await alice.until(/^\* Be kind\.$/);
+  const dir = mkdtempSync(joinPath(tmpdir(), "chat-motd-"));
+  try {
+    await Bun.write(`${dir}/motd.txt`, "Welcome to the test room.\nBe kind.\n");
+    await using room = await serve(["--motd", `${dir}/motd.txt`]);
+    const alice = await join(room.port);
+    await alice.until(/^\* Welcome to the test room\.$/);
+    await alice.until(/^\* Be kind\.$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe("flood control", () => {

@@ -51,6 +51,11 @@ test("the page, its script and its style carry the CSP, nosniff and no-referrer,
   const missing = await fetch(new URL("/nothing-here", server.url));
   expect(missing.status).toBe(404);
   expect(missing.headers.get("content-security-policy")).toBe(CSP);
+  expect((await fetch(new URL("/", server.url), { method: "POST" })).status).toBe(405);
+  // /ws is a WebSocket and nothing else.
+  const plain = await fetch(new URL("/ws", server.url));
+  expect(plain.status).toBe(426);
+  expect(plain.headers.get("upgrade")).toBe("websocket");
 });
 
 test("the compiled binary serves the page from an empty folder, with nothing beside it", async () => {

@@ -5,12 +5,17 @@ import type { Browser } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
-import { closePeers, escape, join, unique } from "../helpers.ts";
+import { closePeers, dial, escape, join, unique } from "../helpers.ts";
 import { dialTls, makeCertificates } from "../secure.ts";
 import { launchBrowser, logLines, say, serveWeb, visit, welcomed } from "./browser.ts";
 
 /** The page's document, as the functions given to page.evaluate see it (they run in the browser). */
-declare const document: { hidden: boolean; activeElement: { id: string; textContent: string | null } | null; dispatchEvent(event: Event): boolean };
+declare const document: {
+  hidden: boolean;
+  activeElement: { id: string; textContent: string | null } | null;
+  documentElement: { lang: string };
+  dispatchEvent(event: Event): boolean;
+};
 declare const location: { protocol: string };
 
 let browser: Browser;
@@ -164,14 +169,17 @@ test("from the keyboard: the line is focused on arrival, Enter sends, the arrow 
   await ann.page.keyboard.type(text);
   await ann.page.keyboard.press("Enter");
   await ann.page.locator("#log li.own", { hasText: text }).waitFor();
+  await ann.page.keyboard.type("/help");
+  await ann.page.keyboard.press("Enter");
+  // /help's rows read as usage and summary, not as columns of spaces.
+  await ann.page.locator("#log li.help code", { hasText: /^\/quit$/ }).waitFor();
   await ann.page.keyboard.type("/who");
   await ann.page.keyboard.press("Enter");
   await ann.page.locator("#log li.notice", { hasText: `* Present: ${ann.name}` }).waitFor();
-  await ann.page.keyboard.press("ArrowUp");
-  await ann.page.keyboard.press("ArrowUp");
+  for (let i = 0; i < 3; i++) await ann.page.keyboard.press("ArrowUp");
   expect(await ann.page.locator("#line").inputValue()).toBe(text);
   await ann.page.keyboard.press("ArrowDown");
-  expect(await ann.page.locator("#line").inputValue()).toBe("/who");
+  expect(await ann.page.locator("#line").inputValue()).toBe("/help");
   // Tab reaches the send button: nothing needs a mouse.
   await ann.page.keyboard.press("Tab");
   expect(await ann.page.evaluate(() => document.activeElement?.textContent)).toBe("Send");
@@ -339,4 +347,23 @@ test("the network drops: the page reconnects by itself, keeps the typed line and
   } finally {
     net.stop();
   }
+});
+
+test("--lang zh: the page says what nc people read, in the room's language, names painted", async () => {
+  await using server = await serveWeb(["--lang", "zh"]);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  const welcome = page.locator("#log li.system", { hasText: "欢迎 " }).last();
+  await welcome.waitFor();
+  const name = (await welcome.locator(".name").textContent())!;
+  expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh");
+  const nc = await dial(server.port);
+  nc.name = (await nc.until(/^欢迎 (.+)$/))[1]!;
+  const arrived = page.locator("#log li.system", { hasText: "上线" }).last();
+  await arrived.waitFor();
+  expect(await arrived.locator(".name").textContent()).toBe(nc.name);
+  nc.say("/join #dev");
+  await page.locator("#log li.system", { hasText: `${nc.name} 前往 #dev` }).waitFor();
+  expect(name).toMatch(/^127\.0\.0\.1:\d+$/);
 });

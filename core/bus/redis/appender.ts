@@ -1,21 +1,26 @@
 // This node's changes on their way into the cluster's stream: held in order while Redis is away, appended once each.
 import { APPLY_EFFECTS_LUA, encodeEffects, type Effect } from "./effects.ts";
 import type { Keys } from "./keys.ts";
-import type { Link } from "./link.ts";
+import { LinkDown, type Link } from "./link.ts";
 import { Script } from "./script.ts";
 
 /**
  * KEYS: the stream, the origin's sequence key. ARGV: origin, MAXLEN, then per entry its sequence, its data,
  * the number of its effects and their words. An entry whose sequence is not past the origin's last is skipped:
- * a batch that was rejected in flight may have run, and sending it again must not append it twice.
+ * a batch that was rejected in flight may have run, and sending it again must not append it twice. A batch
+ * that does not follow on from the last (an earlier one failed while this one was in flight) is refused whole,
+ * so nothing is appended out of order; without a last (a new origin, or Redis lost its data) any batch follows.
  */
 const APPEND = new Script(`${APPLY_EFFECTS_LUA}
 local origin, maxlen = ARGV[1], ARGV[2]
-local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local held = redis.call('GET', KEYS[2])
+local last = tonumber(held or '0')
 local i, added = 3, 0
 while i <= #ARGV do
   local seq, n = tonumber(ARGV[i]), tonumber(ARGV[i + 2])
   if seq > last then
+    if held and seq ~= last + 1 then return redis.error_reply('GAP the batch does not follow on from ' .. last) end
+    held = true
     apply(ARGV, i + 3, n)
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'o', origin, 's', ARGV[i], 'd', ARGV[i + 1])
     last = seq
@@ -27,8 +32,10 @@ redis.call('SET', KEYS[2], last, 'PX', 86400000)
 return added
 `);
 
-/** Entries sent in one script call at most: a burst goes in a few round trips, and no call holds Redis for long. */
-const BATCH = 256;
+/** Entries in one script call at most: small enough that readers see a burst's first lines early. */
+const BATCH = 64;
+/** Calls on their way at once: Redis runs them in order on the one connection, so they pipeline. */
+const IN_FLIGHT = 4;
 /** A call that does not answer in this long is taken for a dead connection. */
 const APPEND_TIMEOUT_MS = 5000;
 
@@ -54,7 +61,14 @@ export class Appender {
   readonly #origin: string;
   #seq = 0;
   readonly #pending: Pending[] = [];
-  #pumping = false;
+  /** Entries at the front of pending already on their way. */
+  #sent = 0;
+  #inFlight = 0;
+  /** Bumped when the calls on their way are given up for lost. */
+  #generation = 0;
+  #failures = 0;
+  #pausing = false;
+  #waiting = false;
   #closed = false;
   #idle: (() => void)[] = [];
   /** Entries appended to the stream (acknowledged by Redis). */
@@ -83,7 +97,7 @@ export class Appender {
   append(data: string, effects: readonly Effect[] = []): boolean {
     if (this.#pending.length >= this.#options.cap || this.#closed) return false;
     this.#pending.push({ seq: ++this.#seq, data, effects: encodeEffects(effects) });
-    if (!this.#pumping) void this.#pump();
+    this.#pump();
     return true;
   }
 
@@ -98,32 +112,55 @@ export class Appender {
     for (const wake of this.#idle.splice(0)) wake();
   }
 
-  async #pump(): Promise<void> {
-    this.#pumping = true;
-    let failures = 0;
-    while (this.#pending.length > 0 && !this.#closed && !this.#link.closed) {
-      if (!this.#link.up) {
-        await this.#link.whenUp();
-        continue;
+  /** Sends what is not on its way yet, up to IN_FLIGHT calls; each reply takes its entries off the front. */
+  #pump(): void {
+    if (this.#closed || this.#link.closed) return;
+    if (!this.#link.up) {
+      if (!this.#waiting) {
+        this.#waiting = true;
+        void this.#link.whenUp().then(() => {
+          this.#waiting = false;
+          this.#pump();
+        });
       }
-      const batch = this.#pending.slice(0, BATCH);
+      return;
+    }
+    while (this.#inFlight < IN_FLIGHT && this.#sent < this.#pending.length && !this.#pausing) {
+      const batch = this.#pending.slice(this.#sent, this.#sent + BATCH);
+      this.#sent += batch.length;
+      this.#inFlight++;
+      const generation = this.#generation;
       const args = [this.#origin, String(this.#options.maxlen)];
       for (const entry of batch) args.push(String(entry.seq), entry.data, String(entry.effects.length / 4), ...entry.effects);
-      try {
-        await APPEND.run(this.#link, [this.#keys.log, this.#keys.seq(this.#origin)], args, APPEND_TIMEOUT_MS);
-        this.#pending.splice(0, batch.length);
-        this.appended += batch.length;
-        failures = 0;
-      } catch (error) {
-        // Rejected in flight: it may have run. The same batch goes again, and the script skips what is there.
-        if (this.#link.up) {
-          failures++;
-          this.#options.warn?.(`appending to the cluster failed (${(error as Error).message}); trying again`);
-          await Bun.sleep(Math.min(1000, 50 * failures));
-        }
-      }
+      APPEND.run(this.#link, [this.#keys.log, this.#keys.seq(this.#origin)], args, APPEND_TIMEOUT_MS).then(
+        () => {
+          if (generation !== this.#generation) return; // sent again since; the script skips it then
+          this.#inFlight--;
+          this.#pending.splice(0, batch.length);
+          this.#sent -= batch.length;
+          this.appended += batch.length;
+          this.#failures = 0;
+          if (this.#pending.length === 0) for (const wake of this.#idle.splice(0)) wake();
+          this.#pump();
+        },
+        (error: Error) => {
+          if (generation !== this.#generation) return;
+          // Rejected in flight: it may have run. Everything not acknowledged goes again, in order, and the script
+          // skips what is there; the calls still on their way belong to the old generation and are ignored.
+          this.#generation++;
+          this.#inFlight = 0;
+          this.#sent = 0;
+          if (!this.#link.up) return this.#pump();
+          this.#failures++;
+          const lost = error instanceof LinkDown || (error as { code?: string }).code === "ERR_REDIS_CONNECTION_CLOSED";
+          if (!lost && !String(error.message).startsWith("GAP")) this.#options.warn?.(`appending to the cluster failed (${error.message}); trying again`);
+          this.#pausing = true;
+          setTimeout(() => {
+            this.#pausing = false;
+            this.#pump();
+          }, Math.min(1000, 50 * this.#failures));
+        },
+      );
     }
-    this.#pumping = false;
-    if (this.#pending.length === 0) for (const wake of this.#idle.splice(0)) wake();
   }
 }

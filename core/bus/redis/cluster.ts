@@ -44,12 +44,26 @@ export interface ClusterStats {
 /** Redis could not be reached at start: the server does not start without its cluster. */
 export class ClusterUnreachable extends Error {
   override readonly name = "ClusterUnreachable";
-  constructor(readonly where: string) {
-    super(`cannot reach Redis at ${where}`);
+  constructor(
+    readonly where: string,
+    why?: "refused",
+  ) {
+    super(why ? `Redis at ${where} refused the connection (a wrong or missing password, or not Redis?)` : `cannot reach Redis at ${where}`);
   }
 }
 
-const HELD = 10_000;
+/** Whether something accepts TCP connections at the target. */
+async function listens(target: RedisTarget): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: target.host, port: target.port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HELD = 100_000;
 /** How often the shared state is saved for joining servers, when it changed. */
 const SAVE_MS = 1000;
 /** How often the claims on this server's people's names are refreshed; they live CLAIM_MS. */
@@ -116,6 +130,8 @@ export class RedisBus implements Bus {
     } catch {
       command.close();
       reading.close();
+      // Bun says "Connection closed" whether nothing listens or Redis refused the password: a plain TCP connect tells which.
+      if (await listens(options.target)) throw new ClusterUnreachable(options.target.where, "refused");
       throw new ClusterUnreachable(options.target.where);
     }
     return new RedisBus(options, command, reading);
