@@ -17,6 +17,11 @@ const RESET = "\x1b[0m";
 const OWN_MARK = "» ";
 
 /** A name in its colour, ours in bold too; as is without colour. */
+/** Text in an SGR style (2 dim, 33 yellow, "1;33"…); as is without colour. */
+export function styled(look: Look, code: string | number, text: string): string {
+  return look.color ? `\x1b[${code}m${text}${RESET}` : text;
+}
+
 export function paintName(who: string, look: Look): string {
   return look.color ? `\x1b[${who === look.self ? "1;" : ""}${colorOf(who)}m${who}${RESET}` : who;
 }
@@ -29,7 +34,7 @@ function clock(ts: number): string {
 }
 
 export function formatEvent(event: Timed, look: Look): string[] {
-  const paint = (code: string | number, text: string) => (look.color ? `\x1b[${code}m${text}${RESET}` : text);
+  const paint = (code: string | number, text: string) => styled(look, code, text);
   const name = (who: string) => paintName(who, look);
   const dim = (text: string) => paint(2, text);
   const stamp = look.timestamps ? `${dim(clock(event.ts))} ` : "";

@@ -5,7 +5,7 @@ import { parseInput } from "../wire/commands.ts";
 import { encodeLine, TextLineReader } from "../wire/framing.ts";
 import { cleanText, isBlank } from "../wire/sanitize.ts";
 import { wordsFor } from "../wire/messages.ts";
-import { formatEvent, paintName, type Look } from "./render.ts";
+import { formatEvent, paintName, styled, type Look } from "./render.ts";
 
 export interface TerminalOptions extends RoomOptions {
   timestamps: boolean;
@@ -76,16 +76,17 @@ class Screen {
     const room = this.room ? `${this.room} ` : "";
     const waiting = this.waiting > 0 ? ` (${this.waiting} waiting)` : "";
     const label = `${room}${name}${waiting}> `;
-    const painted = `${room && paint(look, 2, room)}${name && paintName(name, look)}${waiting && paint(look, 33, waiting)}> `;
+    const painted = `${room && styled(look, 2, room)}${name && paintName(name, look)}${waiting && styled(look, 33, waiting)}> `;
     const labelWidth = displayWidth(label);
     // The last column stays free: a row filled to the edge leaves the cursor waiting to wrap.
     const space = Math.max(10, this.#columns() - 1 - labelWidth);
     const chars = this.#editor.chars.map((c) => (c === "\t" ? " " : c));
     const widths = chars.map(clusterWidth);
+    const columns = (from: number, to: number) => widths.slice(from, to).reduce((a, b) => a + b, 0);
     const cursor = this.#editor.cursor;
     let start = 0;
     let end = chars.length;
-    if (widths.reduce((a, b) => a + b, 0) > space) {
+    if (columns(0, chars.length) > space) {
       // Too long for the row: as much as fits up to the cursor, with a marker at each edge where text is hidden.
       const inner = space - 2;
       let width = cursor < chars.length ? widths[cursor]! : 1; // the cursor's own cell, one past the end at the end
@@ -99,16 +100,13 @@ class Screen {
     const right = end < chars.length ? HIDDEN_RIGHT : "";
     const before = chars.slice(start, cursor).join("");
     const after = chars.slice(cursor, end).join("");
-    this.#cursorColumn = labelWidth + left.length + displayWidth(before);
+    this.#cursorColumn = labelWidth + left.length + columns(start, cursor);
     // Write the whole visible line, then step back over what follows the cursor.
-    const back = displayWidth(after) + right.length;
-    return `${painted}${left && paint(look, 2, left)}${before}${after}${right && paint(look, 2, right)}${back > 0 ? `\x1b[${back}D` : ""}`;
+    const back = columns(cursor, end) + right.length;
+    return `${painted}${left && styled(look, 2, left)}${before}${after}${right && styled(look, 2, right)}${back > 0 ? `\x1b[${back}D` : ""}`;
   }
 }
 
-function paint(look: Look, code: number, text: string): string {
-  return look.color ? `\x1b[${code}m${text}\x1b[0m` : text;
-}
 
 /** Runs until the user leaves (0) or the connection is lost (1). */
 export async function runTerminal(options: TerminalOptions): Promise<number> {
@@ -125,7 +123,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
   };
   // Our own notices come in order with the lines before them, at once.
   const notice = (text: string) => {
-    printed.push(options.color ? `\x1b[33m* ${text}\x1b[0m` : `* ${text}`);
+    printed.push(styled(look, 33, `* ${text}`));
     flush();
   };
 
