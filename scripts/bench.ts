@@ -12,6 +12,8 @@ const { values } = parseArgs({
     scenarios: { type: "string", default: "fanout,flood,conns,slow" },
     /** Only the WebSocket section: `npm run bench -- --web`. */
     web: { type: "boolean", default: false },
+    /** Only the section of two servers through Redis: `npm run bench -- --cluster`. */
+    cluster: { type: "boolean", default: false },
   },
 });
 const QUICK = values.quick;
@@ -27,14 +29,16 @@ const started = new Date();
 const sections: string[] = [];
 const references = [TUNED, SEED, CHAT];
 
-if (!values.web)
+const ONLY = values.web || values.cluster;
+if (!ONLY)
   sections.push(await section(QUICK ? "Beside the Go references (--quick)" : "Beside the Go references", QUICK ? "quick" : "bench", references, SCENARIOS));
-// One chat on two servers through Redis, beside one server alone, in the same run.
+// One chat on two servers through Redis (redis-server and both servers started fresh), beside one server alone, in the same run.
 if (!values.web)
   sections.push(await section("Two servers through Redis, beside one", QUICK ? "cluster-quick" : "cluster", [CHAT, CHAT_CLUSTER], ["fanout", "flood"]));
 // 100 browsers, 2000 lines a second: chat over TCP, the same server's WebSocket (--web), and Node's ws broadcasting.
-sections.push(await section("WebSocket fan-out: chat over TCP, chat --web, and Node's ws", QUICK ? "web-quick" : "web", [CHAT, CHAT_WEB, WS_PEER], ["fanout"]));
-if (!QUICK && !values.web) {
+if (!values.cluster)
+  sections.push(await section("WebSocket fan-out: chat over TCP, chat --web, and Node's ws", QUICK ? "web-quick" : "web", [CHAT, CHAT_WEB, WS_PEER], ["fanout"]));
+if (!QUICK && !ONLY) {
   sections.push(await section("10 000 clients", "conns-10000", references, ["conns"], ["-conns", "10000"]));
   sections.push(await section("The floor: a Bun program that only greets and relays, 5000 clients", "floor", [FLOOR, CHAT], ["conns"]));
   const pipe = Bun.spawnSync([process.execPath, "scripts/pipe-bench.ts", "--out", `${RESULTS}/pipe.json`], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
@@ -42,7 +46,7 @@ if (!QUICK && !values.web) {
   sections.push(`## The client: 1 000 000 lines from a file\n\nCommand: \`bun scripts/pipe-bench.ts\`\n\n${pipe.stdout.toString().trim()}\n`);
 }
 
-const name = values.web ? "web" : QUICK ? "quick" : "latest";
+const name = values.web ? "web" : values.cluster ? (QUICK ? "cluster-quick" : "cluster") : QUICK ? "quick" : "latest";
 await Bun.write(`${RESULTS}/${name}.md`, `${header()}\n${sections.join("\n")}`);
 console.log(`\nbench: wrote bench/results/${name}.md`);
 
@@ -77,7 +81,7 @@ function header(): string {
   return [
     `# chat bench, ${started.toISOString().replace(/\.\d+Z$/, "Z")}`,
     "",
-    `- Command: \`npm run bench${QUICK || values.web ? ` --${QUICK ? " --quick" : ""}${values.web ? " --web" : ""}` : ""}\` at commit ${commit}${dirty}`,
+    `- Command: \`npm run bench${QUICK || ONLY ? ` --${QUICK ? " --quick" : ""}${values.web ? " --web" : ""}${values.cluster ? " --cluster" : ""}` : ""}\` at commit ${commit}${dirty}`,
     `- Machine: ${m.cores} cores (${m.model}), ${m.memory_gib} GiB memory, Linux ${m.kernel}, Bun ${m.bun}`,
     `- Load generator and references: \`bench/\` (load, seed, tuned); chat runs as \`${CHAT.argv.join(" ")}\``,
     "- Columns: one per target, then each target's figure divided by the first's. Compare within one run: the machine is shared and drifts (see the CPU calibration rows).",

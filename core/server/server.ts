@@ -8,6 +8,7 @@ import type { Bus } from "../bus/bus.ts";
 import type { ClusterStats, ClusterWatcher } from "../bus/redis/cluster.ts";
 import { Feed } from "./feed.ts";
 import { Hub } from "../chat/hub.ts";
+import { deepenBacklog } from "./backlog.ts";
 import { Lobby } from "./lobby.ts";
 import type { Log } from "./log.ts";
 import type { Words } from "../wire/messages.ts";
@@ -197,6 +198,8 @@ export class ChatServer {
       this.#idleTimer = setInterval(() => this.#dropIdle(), every);
     }
     const { hostname, port: listening } = this.#listener;
+    const backlog = deepenBacklog(listening);
+    this.#log.debug(backlog ? `accept queue deepened to ${backlog} (the kernel caps it at net.core.somaxconn)` : "accept queue left as Bun made it");
     this.#log.info(`listening on ${formatAddress(hostname, listening)}`);
     // Every address of this machine: one that works from here.
     const reach = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;

@@ -76,6 +76,20 @@ test("the link reports down and up across a kill -9 and restart of redis-server,
   expect(l.reconnects).toBe(1);
 });
 
+test("the link outlasts Bun's own reconnection, which gives up after 20 attempts (about 31 s): Redis away for 33 s", async () => {
+  await using redis = await startRedis();
+  const l = await link(redis);
+  const events = new Lines();
+  l.watch({ down: () => events.push(new TextEncoder().encode("down\n")), up: () => events.push(new TextEncoder().encode("up\n")) });
+  await redis.crash();
+  await events.until(/^down$/);
+  await Bun.sleep(33_000); // the outage itself, longer than Bun's 20 attempts
+  expect(events.all).toEqual(["down"]);
+  await redis.restart();
+  await events.until(/^up$/, 5000);
+  expect(await l.send("PING", [])).toBe("PONG");
+}, 60_000);
+
 test("appends reach every reader in one order, each once; a reader resumes from its last entry after a restart", async () => {
   await using redis = await startRedis({ persistence: "always" });
   const keys = new Keys("order");

@@ -234,6 +234,16 @@ test("an unreachable Redis with a password in the URL: exit 1, one line, no pass
   expect(server.stderr.all.join("\n")).not.toContain(secret);
 });
 
+test("a Redis that refuses the password: exit 1, one line that says so, no password", async () => {
+  await using redis = await startRedis({ password: "the-right-one" });
+  const secret = "not-the-right-one";
+  const server = run(["serve", "--port", "0", "--redis", `redis://:${secret}@127.0.0.1:${redis.port}`]);
+  expect(await server.exited).toBe(1);
+  expect(server.stderr.all.filter((l) => l !== "")).toEqual([
+    `chat: Redis at 127.0.0.1:${redis.port} refused the connection (a wrong or missing password, or not Redis?)`,
+  ]);
+});
+
 test("two clusters on one Redis do not see each other", async () => {
   await using redis = await startRedis();
   await using one = await serveClustered(redis, ["--cluster", "one"]);

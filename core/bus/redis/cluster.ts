@@ -44,8 +44,22 @@ export interface ClusterStats {
 /** Redis could not be reached at start: the server does not start without its cluster. */
 export class ClusterUnreachable extends Error {
   override readonly name = "ClusterUnreachable";
-  constructor(readonly where: string) {
-    super(`cannot reach Redis at ${where}`);
+  constructor(
+    readonly where: string,
+    why?: "refused",
+  ) {
+    super(why ? `Redis at ${where} refused the connection (a wrong or missing password, or not Redis?)` : `cannot reach Redis at ${where}`);
+  }
+}
+
+/** Whether something accepts TCP connections at the target. */
+async function listens(target: RedisTarget): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: target.host, port: target.port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -116,6 +130,8 @@ export class RedisBus implements Bus {
     } catch {
       command.close();
       reading.close();
+      // Bun says "Connection closed" whether nothing listens or Redis refused the password: a plain TCP connect tells which.
+      if (await listens(options.target)) throw new ClusterUnreachable(options.target.where, "refused");
       throw new ClusterUnreachable(options.target.where);
     }
     return new RedisBus(options, command, reading);
