@@ -18,10 +18,18 @@ export class LocalBus implements Bus {
     this.#delivering = true;
     try {
       this.#apply(change);
+      if (this.#queue.length > 0) this.#drain();
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  // Apart from publish: emptying the queue costs tens of ns, and most changes queue nothing.
+  #drain(): void {
+    try {
       for (let i = 0; i < this.#queue.length; i++) this.#apply(this.#queue[i]!);
     } finally {
       this.#queue.length = 0;
-      this.#delivering = false;
     }
   }
 

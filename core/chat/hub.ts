@@ -66,6 +66,7 @@ interface Person extends Someone {
 /** One of this server's connections, as the hub knows it. */
 interface Local {
   readonly who: Who;
+  readonly member: Member;
   json: boolean;
   /** Set once its join has been applied. */
   person?: Person;
@@ -122,7 +123,7 @@ export class Hub {
   readonly #main: Room;
   // This server's connections: delivery targets, found by their id in a change.
   readonly #locals = new Map<Member, Local>();
-  readonly #byId = new Map<number, Member>();
+  readonly #byId = new Map<number, Local>();
   #ids = 0;
   #joined = 0;
   readonly #audience: () => Audience;
@@ -156,10 +157,7 @@ export class Hub {
       people: () => this.#byKey.values(),
       tell: (member, text) => this.tell(member, text),
       says: this.#says,
-      publish: (change) => {
-        const member = this.#member(change.by);
-        this.#publish(member && this.#locals.get(member), change);
-      },
+      publish: (change) => this.#publish(this.#local(change.by), change),
     };
     this.#main = new Room(MAIN_ROOM, nameKey(MAIN_ROOM), this.#historyLength, this.#audience());
     this.#rooms.set(this.#main.key, this.#main);
@@ -196,9 +194,9 @@ export class Hub {
    */
   join(member: Member, arrival: Arrival = {}): string | undefined {
     const id = ++this.#ids;
-    const local: Local = { who: { node: this.#node, id }, json: arrival.json ?? false, published: false, pending: 1, lines: 0 };
+    const local: Local = { who: { node: this.#node, id }, member, json: arrival.json ?? false, published: false, pending: 1, lines: 0 };
     this.#locals.set(member, local);
-    this.#byId.set(id, member);
+    this.#byId.set(id, local);
     let first = arrival.name;
     if (first !== undefined) {
       const fault = nameFault(first);
@@ -273,7 +271,7 @@ export class Hub {
   #handleNow(from: Member, local: Local, input: Input): void {
     const person = local.person!;
     local.overflowed = false;
-    if (speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
+    if (person.mutedUntil !== undefined && speaks(input) && isMuted(person, this.#now())) return this.tell(from, this.#says.muted);
     const by = local.who;
     switch (input.kind) {
       case "say":
@@ -447,6 +445,10 @@ export class Hub {
 
   /** This server's member behind who, if it is one of ours. */
   #member(who: Who): Member | undefined {
+    return this.#local(who)?.member;
+  }
+
+  #local(who: Who): Local | undefined {
     return who.node === this.#node ? this.#byId.get(who.id) : undefined;
   }
 
@@ -454,11 +456,10 @@ export class Hub {
 
   #apply(change: Shared): void {
     this.#applyChange(change);
-    const member = this.#member(change.by);
-    const local = member && this.#locals.get(member);
-    if (!member || !local) return;
+    const local = this.#local(change.by);
+    if (!local) return;
     if (change.kind === "say" && local.lines > 0) local.lines--;
-    this.#settled(member, local);
+    this.#settled(local.member, local);
   }
 
   #applyChange(change: Shared): void {
@@ -585,8 +586,8 @@ export class Hub {
 
   #applyJoin(change: Extract<Shared, { kind: "join" }>): void {
     if (this.#person(change.by)) return;
-    const member = this.#member(change.by);
-    const local = member && this.#locals.get(member);
+    const local = this.#local(change.by);
+    const member = local?.member;
     let room = this.#open(change.room);
     if (!room) {
       if (local) (local.after ??= []).push({ text: this.#says.tooManyRooms, extra: { code: "too_many_rooms" } });
@@ -611,8 +612,8 @@ export class Hub {
 
   /** Out of the chat (a leave, a kick, a ban): told why if one of ours, announced to the room, its name given back. */
   #remove(person: Person, reason: Reason | undefined, told?: string): void {
-    const member = this.#member(person.who);
-    const local = member && this.#locals.get(member);
+    const local = this.#local(person.who);
+    const member = local?.member;
     if (member && local) {
       if (told) this.tell(member, told);
       this.#detach(member, local, reason);
@@ -643,8 +644,8 @@ export class Hub {
 
   /** Out of one room, into another; the mover is shown where they are, who is there and what was said. */
   #applyMove(person: Person, name: string): void {
-    const member = this.#member(person.who);
-    const local = member && this.#locals.get(member);
+    const local = this.#local(person.who);
+    const member = local?.member;
     const room = this.#open(name);
     if (!room) {
       if (member) this.tell(member, this.#says.tooManyRooms, { code: "too_many_rooms" });

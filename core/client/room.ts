@@ -218,6 +218,9 @@ function usableName(options: RoomOptions): string | undefined {
   return undefined;
 }
 
+/** Why a /mode line is not sent: the client reads the server's JSON mode and renders it itself. */
+export const KEEPS_MODE = "chat connect keeps its own mode: use chat connect --json or --raw for other views";
+
 /** Whether the server takes this line for /quit: it cleans the line, then parses it. */
 export function saysQuit(line: string): boolean {
   return parseInput(cleanText(line)).kind === "quit";

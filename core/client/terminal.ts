@@ -1,5 +1,5 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
-import { joinRoom, saysQuit, type RoomOptions } from "./room.ts";
+import { joinRoom, KEEPS_MODE, saysQuit, type RoomOptions } from "./room.ts";
 import { clusterWidth, displayWidth, LineEditor } from "./editor.ts";
 import { parseInput } from "../wire/commands.ts";
 import { encodeLine, TextLineReader } from "../wire/framing.ts";
@@ -185,7 +185,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
     const input = parseInput(cleanText(line));
     if (input.kind === "mode") {
       // The client reads the server's JSON mode and renders it; /mode plain would leave it showing nothing.
-      notice("chat connect keeps its own mode: use chat connect --json or --raw for other views");
+      notice(KEEPS_MODE);
       return true;
     }
     const maxLine = room.session?.limits?.maxLine;

@@ -100,6 +100,27 @@ test("--json prints one JSON event per line", async () => {
   expect(events.every((e) => typeof e.ts === "number")).toBe(true);
 });
 
+test("a piped /mode line is not sent: the client keeps JSON mode, says so on stderr, and goes on showing the room", async () => {
+  const name = unique("mode").slice(0, 30);
+  const { stdout, stderr, code } = await sh(`printf 'before\\n/mode plain\\nafter\\n' | "$CHAT" connect 127.0.0.1:${server.port} --name ${name}`);
+  expect(stderr).toBe("chat: chat connect keeps its own mode: use chat connect --json or --raw for other views\n");
+  expect(code).toBe(0);
+  expect(stdout).toContain(`${name}: before\n${name}: after\n`);
+});
+
+test("a piped line over the server's limit is refused there, and the lines after it go on", async () => {
+  const name = unique("long").slice(0, 30);
+  await using client = run(["connect", `127.0.0.1:${server.port}`, "--name", name]);
+  await client.stdout.until(new RegExp(`^You are ${escape(name)}$`));
+  client.proc.stdin!.write(`/quit ${"x".repeat(6000)}`); // no end yet: too long to be the command it starts as
+  client.proc.stdin!.flush();
+  client.proc.stdin!.write(`${"x".repeat(6000)}\nafter\n`);
+  client.proc.stdin!.end();
+  await client.stdout.until(/^\* line too long \(max 4096 bytes\)$/);
+  await client.stdout.until(new RegExp(`^${escape(name)}: after$`));
+  expect(await client.exited).toBe(0);
+});
+
 test("an input line with no final newline is still sent", async () => {
   const watcher = await join(server.port);
   const text = unique("nonl");

@@ -221,6 +221,22 @@ test("kill -9 of redis-server: lines said meanwhile are held, then arrive once e
   expect(alice.lines.all.filter((l) => l.includes(tag))).toHaveLength(20);
 });
 
+test("a newcomer while Redis is away is welcomed once it is back, its name claimed across the cluster", async () => {
+  await using redis = await startRedis();
+  await using one = await serveClustered(redis);
+  await using two = await serveClustered(redis);
+  const alice = await person(one.port, name("alice"));
+  await redis.crash();
+  await alice.until(/^\* reconnecting to the cluster$/);
+  const late = await dial(two.port);
+  await redis.restart();
+  const [, lateName] = await late.until(/^You are (.+)$/, 10_000);
+  await alice.until(new RegExp(`^${escape(lateName!)} has arrived$`), 10_000);
+  const text = unique("late");
+  late.say(text);
+  await alice.until(new RegExp(`^${escape(lateName!)}: ${text}$`));
+});
+
 test("an unreachable Redis with a password in the URL: exit 1, one line, no password", async () => {
   await using redis = await startRedis();
   const port = redis.port;
