@@ -1,6 +1,6 @@
 // Rooms over real sockets: /join, /leave, /rooms, /topic, what stays in a room, names of rooms, --max-rooms, JSON events.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { closePeers, dial, escape, join, joinAs, serve, unique, type Peer, type Server } from "../helpers.ts";
+import { closePeers, dial, escape, join, joinAs, run, serve, unique, type Peer, type Server } from "../helpers.ts";
 
 let server: Server;
 beforeAll(async () => void (server = await serve(["--rate", "0"])));
@@ -296,6 +296,17 @@ describe("/topic and /rooms", () => {
 });
 
 describe("--max-rooms", () => {
+  test("a bad value is one line and exit 2, from the flag or CHAT_MAX_ROOMS", async () => {
+    for (const [args, env, shown] of [
+      [["--max-rooms", "lots"], {}, "lots"],
+      [[], { CHAT_MAX_ROOMS: "-1" }, "-1"],
+    ] as const) {
+      const chat = run(["serve", "--port", "0", ...args], { stdin: "ignore", env });
+      expect(await chat.exited).toBe(2);
+      expect(chat.stderr.all).toEqual([`chat: bad --max-rooms: expected a whole number, not "${shown}"`]);
+    }
+  });
+
   test("past the limit with every room in use: * too many rooms, and the mover stays where they are", async () => {
     await using own = await serve(["--rate", "0", "--max-rooms", "2"]);
     const alice = await person("alice", own.port);
