@@ -104,6 +104,7 @@ describe("/join", () => {
     await alice.until(/: said in dev$/);
     const bob = await person("bob");
     const carol = await person("carol"); // stays in #main
+    await bob.until(new RegExp(` is now known as ${escape(carol.name)}$`)); // before counting what bob has seen
     const seen = bob.lines.all.length;
     bob.say(`/join #${room}`);
     await carol.until(new RegExp(`^${escape(bob.name)} went to #${escape(room)}$`));
