@@ -203,12 +203,17 @@ export class Connection implements Member, Writable {
   }
 
   joined(name: string, room: string): void {
-    this.#venue.log.info(`${name} (${this.address}) joined ${room}`);
+    this.#venue.log.info(`${this.#who(name)} joined ${room}`);
   }
 
   left(name: string, room: string, reason?: Reason): void {
     if (this.stage.kind === "out" && this.stage.why === "shutdown") return; // everyone at once: the shutdown is logged
-    this.#venue.log.info(`${name} (${this.address}) left ${room}${reason ? ` (${reason})` : ""}`);
+    this.#venue.log.info(`${this.#who(name)} left ${room}${reason ? ` (${reason})` : ""}`);
+  }
+
+  /** The name and the address, or the address once when the name is still the address (the default). */
+  #who(name: string): string {
+    return name === this.address ? name : `${name} (${this.address})`;
   }
 
   // ── Events: each stage takes those it knows and ignores the rest ──

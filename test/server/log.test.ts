@@ -32,6 +32,17 @@ test("one line per join and per leave, with the name, the address and the room",
   await server.stderr.until(new RegExp(`ben \\(${escape(benAt)}\\) left #main \\(idle\\)$`));
 });
 
+test("one known by its address is logged by it once, not as ADDRESS (ADDRESS)", async () => {
+  await using server = await serve();
+  const peer = await dial(server.port);
+  const [, name] = await peer.until(/^You are (.+)$/);
+  const [joined] = await server.stderr.until(/^.* joined #main$/);
+  expect(joined).toEndWith(`] ${name} joined #main`);
+  peer.say("/quit");
+  const [left] = await server.stderr.until(/^.* left #main$/);
+  expect(left).toEndWith(`] ${name} left #main`);
+});
+
 test("one line per refusal: the address and why", async () => {
   await using server = await serve(["--max-clients", "1"]);
   await arrive(server.port, "only");
