@@ -64,10 +64,10 @@ export function parsePort(text: string, what = "--port"): number {
   return port;
 }
 
-/** One of a few words, exactly as listed: `--lang en`, `--log-format json`. Two choices read "a or b", more a comma list. */
+/** One of a few words, exactly as listed: `--lang en`, `--log-format json`. The choices read "a or b", "a, b or c". */
 export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(text))
-    throw usageError(`bad ${flag}: expected ${choices.join(choices.length === 2 ? " or " : ", ")}, not "${text}"`);
+    throw usageError(`bad ${flag}: expected ${[choices.slice(0, -1).join(", "), choices.at(-1)].filter(Boolean).join(" or ")}, not "${text}"`);
   return text as T;
 }
 
@@ -75,7 +75,7 @@ export function parseChoice<T extends string>(text: string, flag: string, choice
 export function parseCount(text: string, flag: string): number {
   const t = text.trim().toLowerCase();
   if (t === "off") return 0;
-  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw usageError(`bad ${flag}: expected a whole number, not "${text}"`);
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw usageError(`bad ${flag}: expected a whole number, 0 or more, not "${text}"`);
   return Number(t);
 }
 
@@ -84,7 +84,7 @@ export function parseRate(text: string, flag: string): number {
   const t = text.trim().toLowerCase();
   if (t === "off") return 0;
   const n = /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
-  if (!Number.isFinite(n)) throw usageError(`bad ${flag}: expected a number, not "${text}"`);
+  if (!Number.isFinite(n)) throw usageError(`bad ${flag}: expected a number, 0 or more, not "${text}"`);
   return n;
 }
 

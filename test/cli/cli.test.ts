@@ -146,7 +146,10 @@ test("an unknown command: exit 2", async () => {
 
 for (const [args, message] of [
   [["serve", "--port", "http"], 'chat: bad --port: port must be a number from 0 to 65535, not "http"'],
-  [["serve", "--max-clients", "many"], 'chat: bad --max-clients: expected a whole number, not "many"'],
+  [["serve", "--max-clients", "many"], 'chat: bad --max-clients: expected a whole number, 0 or more, not "many"'],
+  [["serve", "--history", "-3"], 'chat: bad --history: expected a whole number, 0 or more, not "-3"'],
+  [["serve", "--rate", "-1"], 'chat: bad --rate: expected a number, 0 or more, not "-1"'],
+  [["serve", "--log-level", "loud"], 'chat: bad --log-level: expected silent, error, warn, info or debug, not "loud"'],
   [["serve", "--idle", "soon"], 'chat: bad --idle: expected a duration such as 30s, 5m or 1h, not "soon"'],
   [["serve", "--lang", "fr"], 'chat: bad --lang: expected en or zh, not "fr"'],
   [["serve", "--max-queue", "lots"], 'chat: bad --max-queue: expected a size such as 4096, 64k or 1MiB, not "lots"'],

@@ -68,7 +68,7 @@ test("parseChoice takes a listed word, exactly, and names the others", () => {
   expect(parseChoice("zh", "--lang", ["en", "zh"])).toBe("zh");
   expect(() => parseChoice("ZH", "--lang", ["en", "zh"])).toThrow('bad --lang: expected en or zh, not "ZH"');
   const levels = ["silent", "error", "warn", "info", "debug"];
-  expect(() => parseChoice("toString", "--log-level", levels)).toThrow('bad --log-level: expected silent, error, warn, info, debug, not "toString"');
+  expect(() => parseChoice("toString", "--log-level", levels)).toThrow('bad --log-level: expected silent, error, warn, info or debug, not "toString"');
 });
 
 test("every flag has a CHAT_ twin, and the flag wins", () => {

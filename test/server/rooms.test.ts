@@ -303,7 +303,7 @@ describe("--max-rooms", () => {
     ] as const) {
       const chat = run(["serve", "--port", "0", ...args], { stdin: "ignore", env });
       expect(await chat.exited).toBe(2);
-      expect(chat.stderr.all).toEqual([`chat: bad --max-rooms: expected a whole number, not "${shown}"`]);
+      expect(chat.stderr.all).toEqual([`chat: bad --max-rooms: expected a whole number, 0 or more, not "${shown}"`]);
     }
   });
 
