@@ -146,6 +146,9 @@ export class Connection implements Member, Writable {
   readonly outbox: Outbox;
   /** Made on the first bytes: most of a crowd never says a word. */
   #reader?: LineReader;
+  // Made once, not per chunk: every chunk of every client hands them to the reader.
+  readonly #onLine = (line: Uint8Array): void => this.#line(line);
+  readonly #onTooLong = (): void => this.#tooLong();
   /** Parsed when first asked for (an access list, a ban): null when unreadable. */
   #parsedIp?: Ip | null;
   stage: Stage = NEW;
@@ -265,11 +268,7 @@ export class Connection implements Member, Writable {
     let bytes = chunk;
     if (this.#telnet || chunk.includes(IAC)) bytes = (this.#telnet ??= new Telnet()).strip(chunk);
     if (stage.kind === "lobby") this.#arrival(); // its first bytes have come
-    (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(
-      bytes,
-      (line) => this.#line(line),
-      () => this.#tooLong(),
-    );
+    (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(bytes, this.#onLine, this.#onTooLong);
     // Its first lines are all in (a line cut short may be one more): in, as they asked.
     const now = this.stage;
     if (now.kind === "lobby" && now.arrival && bytes[bytes.length - 1] === LF) this.#join(true, now.arrival);
@@ -286,11 +285,11 @@ export class Connection implements Member, Writable {
     this.#venue.tick();
     if (stage.kind === "password") {
       stage.inputEnded = true;
-      this.#reader?.finish((line) => this.#line(line));
+      this.#reader?.finish(this.#onLine);
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
       if (stage.kind === "lobby") this.#join(stage.arrival !== undefined, stage.arrival);
-      this.#reader?.finish((line) => this.#line(line));
+      this.#reader?.finish(this.#onLine);
     }
     this.#out("closed");
   }
