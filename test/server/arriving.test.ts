@@ -33,6 +33,7 @@ test("/nick NAME sent at once: welcomed as NAME, announced once as NAME, its add
   // Everything alice heard of bob, from before he came to his first line: his arrival, under his name, and nothing else.
   const heard = await linesUntil(alice, seen, new RegExp(`^${name}: ${marker}$`));
   expect(heard).toEqual([`${name} has arrived`, `${name}: ${marker}`]);
+  await bob.until(new RegExp(`^${name}: ${marker}$`)); // all bob was told of his arrival came before his own line
   expect(bob.lines.all.some((line) => line.includes(`127.0.0.1:${bob.socket.localPort}`))).toBe(false);
 });
 
