@@ -1,9 +1,10 @@
 // The servers `npm run bench` measures and the load generator that measures them: building them (Go from bench/,
 // chat with scripts/build.ts), starting each one fresh on a free port of 127.0.0.1, and stopping it and all it runs.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { ensurePackages } from "./apt.ts";
+import { listeningSockets } from "../core/server/backlog.ts";
 
 export const ROOT = resolve(import.meta.dir, "..");
 /** Built programs and server logs: dist/ is not part of the repository. */
@@ -92,20 +93,7 @@ export function freePort(): number {
 
 /** Whether a socket listens on port, on any address (from /proc/net/tcp and tcp6). */
 function listening(port: number): boolean {
-  const hex = port.toString(16).toUpperCase().padStart(4, "0");
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] === "0A" && fields[1]?.endsWith(`:${hex}`)) return true;
-    }
-  }
-  return false;
+  return listeningSockets(port, "/proc").size > 0;
 }
 
 export interface Running {

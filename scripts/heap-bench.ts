@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ChatServer } from "../core/server/server.ts";
 import { wordsFor } from "../core/wire/messages.ts";
 import { buildGo, LOAD, ROOT } from "./bench-servers.ts";
+import { listenFloor } from "./floor-server.ts";
 
 const { values } = parseArgs({
   options: {
@@ -20,26 +21,9 @@ if (!values["skip-build"]) buildGo(undefined, undefined, undefined, ["load"]);
 let port: number;
 let inRoom: () => number;
 if (values.floor) {
-  const everyone = new Set<Bun.Socket>();
-  const hello = new TextEncoder().encode("hello\n");
-  const listener = Bun.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      open(socket) {
-        everyone.add(socket);
-        socket.write(hello);
-      },
-      data(_socket, chunk) {
-        for (const socket of everyone) socket.write(chunk);
-      },
-      close(socket) {
-        everyone.delete(socket);
-      },
-    },
-  });
-  port = listener.port;
-  inRoom = () => everyone.size;
+  const floor = listenFloor(0);
+  port = floor.port;
+  inRoom = floor.size;
 } else {
   const log = { error: console.error, warn: console.error, info: () => {}, debug: () => {} };
   const server = new ChatServer(

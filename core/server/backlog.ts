@@ -35,11 +35,14 @@ export function deepenBacklog(port: number, depth = 65535): number | undefined {
   return undefined;
 }
 
-/** This process's socket that listens on port (any address), found through /proc: Bun does not expose it. */
-function listeningFd(port: number): number | undefined {
+/**
+ * The sockets listening on port (any address), as `socket:[INODE]`, from proc's TCP tables:
+ * `/proc/self` for this process's network namespace (the default), `/proc` for the machine's.
+ */
+export function listeningSockets(port: number, proc = "/proc/self"): Set<string> {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   const inodes = new Set<string>();
-  for (const table of ["/proc/self/net/tcp", "/proc/self/net/tcp6"]) {
+  for (const table of [`${proc}/net/tcp`, `${proc}/net/tcp6`]) {
     let text: string;
     try {
       text = readFileSync(table, "utf8");
@@ -51,6 +54,12 @@ function listeningFd(port: number): number | undefined {
       if (fields[3] === "0A" && fields[1]?.endsWith(hex) && fields[9]) inodes.add(`socket:[${fields[9]}]`);
     }
   }
+  return inodes;
+}
+
+/** This process's socket that listens on port (any address), found through /proc: Bun does not expose it. */
+function listeningFd(port: number): number | undefined {
+  const inodes = listeningSockets(port);
   if (inodes.size === 0) return undefined;
   try {
     for (const name of readdirSync("/proc/self/fd")) {
