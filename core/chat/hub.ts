@@ -26,7 +26,7 @@ export const MAX_WAITING = 1000;
 /** Chat lines of one member on their way through the bus at once; more wait (above). */
 const MAX_LINES_IN_FLIGHT = 256;
 /** Where everyone arrives. */
-export const MAIN_ROOM = "main";
+const MAIN_ROOM = "main";
 /** Rooms kept when nothing says otherwise (`serve --max-rooms`). */
 export const DEFAULT_MAX_ROOMS = 1000;
 

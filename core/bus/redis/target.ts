@@ -11,7 +11,7 @@ export interface RedisTarget {
   readonly where: string;
 }
 
-export const DEFAULT_REDIS_PORT = 6379;
+const DEFAULT_REDIS_PORT = 6379;
 
 /** The target, or one line saying what is wrong with the URL; the line never repeats the URL, which may hold a password. */
 export function parseRedisUrl(text: string): RedisTarget | string {
