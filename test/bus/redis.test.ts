@@ -216,6 +216,37 @@ test("a batch whose reply was lost after Redis ran it is sent again and appended
   }
 });
 
+test("a batch is one entry of the stream, split again by readers, with every change's effects applied", async () => {
+  await using redis = await startRedis();
+  const keys = new Keys("packed");
+  const a = new Appender(await link(redis), keys, "node-a", { cap: 1000, maxlen: 100_000 });
+  const seen = await reader(redis, keys);
+  // Appended at once: the first calls go out alone, the rest wait for a free call and go out together.
+  for (let i = 0; i < 200; i++) a.append(`line ${i}`, [{ op: "hset", key: keys.state("people"), field: `p${i}`, value: `v${i}` }]);
+  await seen.lines.until(/^line 199$/);
+  expect(seen.entries.map((e) => e.data)).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i}`));
+  expect(seen.entries.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  expect(Number(await redis.command("XLEN", keys.log))).toBeLessThan(200);
+  expect(await redis.command("HLEN", keys.state("people"))).toBe("200");
+  expect(await redis.command("HGET", keys.state("people"), "p199")).toBe("v199");
+});
+
+test("a batch sent again with other bounds is cut where Redis already has it: each change appended once, effects applied once", async () => {
+  await using redis = await startRedis();
+  const keys = new Keys("recut");
+  const seen = await reader(redis, keys);
+  // The same origin twice, as after a restart of the appender that lost its replies: the second sends 1..10 again.
+  const first = new Appender(await link(redis), keys, "node-a", { cap: 100, maxlen: 100_000 });
+  for (let i = 1; i <= 6; i++) first.append(`line ${i}`, [{ op: "push", key: keys.state("effects"), value: `${i}`, keep: 100 }]);
+  await first.drained();
+  const again = new Appender(await link(redis), keys, "node-a", { cap: 100, maxlen: 100_000 });
+  for (let i = 1; i <= 10; i++) again.append(`line ${i}`, [{ op: "push", key: keys.state("effects"), value: `${i}`, keep: 100 }]);
+  await seen.lines.until(/^line 10$/);
+  await again.drained();
+  expect(seen.entries.map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => `line ${i + 1}`));
+  expect((await redis.command("LRANGE", keys.state("effects"), "0", "-1")).split("\n")).toEqual(Array.from({ length: 10 }, (_, i) => `${i + 1}`));
+});
+
 test("a reader drops an entry it has delivered already (same origin and sequence) and says when entries went missing", async () => {
   await using redis = await startRedis();
   const keys = new Keys("dedup");

@@ -5,35 +5,43 @@ import { LinkDown, type Link } from "./link.ts";
 import { Script } from "./script.ts";
 
 /**
- * KEYS: the stream, the origin's sequence key. ARGV: origin, MAXLEN, then per entry its sequence, its data,
- * the number of its effects and their words. An entry whose sequence is not past the origin's last is skipped:
- * a batch that was rejected in flight may have run, and sending it again must not append it twice. A batch
- * that does not follow on from the last (an earlier one failed while this one was in flight) is refused whole,
- * so nothing is appended out of order; without a last (a new origin, or Redis lost its data) any batch follows.
+ * KEYS: the stream, the origin's sequence key. ARGV: origin, MAXLEN, the sequence of the batch's first change, how many
+ * changes, their data joined by newlines (JSON has none of its own), then per change with effects its index in the
+ * batch, the number of its effects and their words. The batch becomes one entry of the stream, which readers split
+ * again: one append and one entry to read for up to BATCH changes. Changes whose sequence is not past the origin's
+ * last are cut off the front: a batch that was rejected in flight may have run, and sending it again must not append
+ * it twice. A batch that does not follow on from the last (an earlier one failed while this one was in flight) is
+ * refused whole, so nothing is appended out of order; without a last (a new origin, or Redis lost its data) any
+ * batch follows.
  */
 const APPEND = new Script(`${APPLY_EFFECTS_LUA}
-local origin, maxlen = ARGV[1], ARGV[2]
+local origin, maxlen, first, count, data = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local held = redis.call('GET', KEYS[2])
 local last = tonumber(held or '0')
-local i, added = 3, 0
-while i <= #ARGV do
-  local seq, n = tonumber(ARGV[i]), tonumber(ARGV[i + 2])
-  if seq > last then
-    if held and seq ~= last + 1 then return redis.error_reply('GAP the batch does not follow on from ' .. last) end
-    held = true
-    apply(ARGV, i + 3, n)
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'o', origin, 's', ARGV[i], 'd', ARGV[i + 1])
-    last = seq
-    added = added + 1
-  end
-  i = i + 3 + 4 * n
+local skip = 0
+if held and last >= first then skip = last - first + 1 end
+if skip >= count then return 0 end
+if held and first + skip ~= last + 1 then return redis.error_reply('GAP the batch does not follow on from ' .. last) end
+if skip > 0 then
+  local at = 1
+  for _ = 1, skip do at = string.find(data, '\\n', at, true) + 1 end
+  data = string.sub(data, at)
 end
-redis.call('SET', KEYS[2], last, 'PX', 86400000)
-return added
+local i = 6
+while i <= #ARGV do
+  local index, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  if index >= skip then apply(ARGV, i + 2, n) end
+  i = i + 2 + 4 * n
+end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'o', origin, 's', tostring(first + skip), 'd', data)
+redis.call('SET', KEYS[2], first + count - 1, 'PX', 86400000)
+return count - skip
 `);
 
-/** Entries in one script call at most: small enough that readers see a burst's first lines early. */
+/** Changes in one script call, and so in one entry of the stream, at most: small enough that readers see a burst's first lines early. */
 const BATCH = 64;
+/** Data in one entry at most, past its first change: the stream's length bound counts entries, and an entry stays about the size of one long line. */
+const BATCH_BYTES = 4096;
 /** Calls on their way at once: Redis runs them in order on the one connection, so they pipeline. */
 const IN_FLIGHT = 4;
 /** A call that does not answer in this long is taken for a dead connection. */
@@ -112,6 +120,18 @@ export class Appender {
     for (const wake of this.#idle.splice(0)) wake();
   }
 
+  /** The next changes not on their way yet: up to BATCH of them, and past the first, up to BATCH_BYTES of data. */
+  #batch(): Pending[] {
+    const end = Math.min(this.#pending.length, this.#sent + BATCH);
+    let bytes = this.#pending[this.#sent]!.data.length;
+    let i = this.#sent + 1;
+    for (; i < end; i++) {
+      bytes += this.#pending[i]!.data.length + 1;
+      if (bytes > BATCH_BYTES) break;
+    }
+    return this.#pending.slice(this.#sent, i);
+  }
+
   /** Sends what is not on its way yet, up to IN_FLIGHT calls; each reply takes its entries off the front. */
   #pump(): void {
     if (this.#closed || this.#link.closed) return;
@@ -126,12 +146,17 @@ export class Appender {
       return;
     }
     while (this.#inFlight < IN_FLIGHT && this.#sent < this.#pending.length && !this.#pausing) {
-      const batch = this.#pending.slice(this.#sent, this.#sent + BATCH);
+      const batch = this.#batch();
       this.#sent += batch.length;
       this.#inFlight++;
       const generation = this.#generation;
-      const args = [this.#origin, String(this.#options.maxlen)];
-      for (const entry of batch) args.push(String(entry.seq), entry.data, String(entry.effects.length / 4), ...entry.effects);
+      const data: string[] = [];
+      const effects: string[] = [];
+      for (const [index, entry] of batch.entries()) {
+        data.push(entry.data);
+        if (entry.effects.length > 0) effects.push(String(index), String(entry.effects.length / 4), ...entry.effects);
+      }
+      const args = [this.#origin, String(this.#options.maxlen), String(batch[0]!.seq), String(batch.length), data.join("\n"), ...effects];
       APPEND.run(this.#link, [this.#keys.log, this.#keys.seq(this.#origin)], args, APPEND_TIMEOUT_MS).then(
         () => {
           if (generation !== this.#generation) return; // sent again since; the script skips it then

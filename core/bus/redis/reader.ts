@@ -2,8 +2,9 @@
 import type { Keys } from "./keys.ts";
 import type { Link } from "./link.ts";
 
+/** One change read from the stream. */
 export interface Entry {
-  /** The stream ID: Redis's time of the append in milliseconds, a dash, a counter. */
+  /** The ID of the stream entry that held it (with the rest of its batch): Redis's time of the append in milliseconds, a dash, a counter. */
   id: string;
   origin: string;
   seq: number;
@@ -11,7 +12,7 @@ export interface Entry {
 }
 
 export interface ReaderOptions {
-  /** Every new entry, in the stream's order, once. */
+  /** Every new change, in the stream's order, once. */
   deliver(entry: Entry): void;
   /** After each batch read, with the ID of its last entry. */
   read?(last: string): void;
@@ -105,25 +106,36 @@ export class Reader {
     for (const [id, fields] of entriesOf(reply, this.#keys.log)) {
       this.#last = id;
       let origin = "";
-      let seq = 0;
+      let first = 0;
       let data = "";
       for (let i = 0; i + 1 < fields.length; i += 2) {
         const field = fields[i];
         if (field === "o") origin = fields[i + 1]!;
-        else if (field === "s") seq = Number(fields[i + 1]);
+        else if (field === "s") first = Number(fields[i + 1]);
         else if (field === "d") data = fields[i + 1]!;
       }
-      const seen = this.#seen.get(origin) ?? 0;
-      if (seq <= seen) {
-        this.duplicates++;
-        continue;
+      const lag = Math.max(0, now - Number(id.slice(0, id.indexOf("-"))));
+      // One entry holds a batch of an origin's changes, one per line, numbered on from its first.
+      for (let at = 0, seq = first; ; seq++) {
+        const end = data.indexOf("\n", at);
+        this.#one(id, origin, seq, end < 0 ? (at === 0 ? data : data.slice(at)) : data.slice(at, end), lag);
+        if (end < 0) break;
+        at = end + 1;
       }
-      if (seq > seen + 1 && seen > 0) this.#options.gap?.(origin, seq - seen - 1);
-      this.#seen.set(origin, seq);
-      this.lagSum += Math.max(0, now - Number(id.slice(0, id.indexOf("-"))));
-      this.lagCount++;
-      this.#options.deliver({ id, origin, seq, data });
     }
+  }
+
+  #one(id: string, origin: string, seq: number, data: string, lag: number): void {
+    const seen = this.#seen.get(origin) ?? 0;
+    if (seq <= seen) {
+      this.duplicates++;
+      return;
+    }
+    if (seq > seen + 1 && seen > 0) this.#options.gap?.(origin, seq - seen - 1);
+    this.#seen.set(origin, seq);
+    this.lagSum += lag;
+    this.lagCount++;
+    this.#options.deliver({ id, origin, seq, data });
   }
 }
 
