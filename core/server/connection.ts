@@ -144,11 +144,11 @@ export class Connection implements Member, Writable {
   readonly address: string;
   readonly ip: string;
   readonly outbox: Outbox;
-  /** Made on the first bytes: most of a crowd never says a word. */
-  #reader?: LineReader;
-  // Made once, not per chunk: every chunk of every client hands them to the reader.
-  readonly #onLine = (line: Uint8Array): void => this.#line(line);
-  readonly #onTooLong = (): void => this.#tooLong();
+  /**
+   * The line reader and what it calls back, made once on the first bytes (not per chunk: every chunk
+   * hands them to the reader), and only then: most of a crowd never says a word.
+   */
+  #lines?: { reader: LineReader; onLine: (line: Uint8Array) => void; onTooLong: () => void };
   /** Parsed when first asked for (an access list, a ban): null when unreadable. */
   #parsedIp?: Ip | null;
   stage: Stage = NEW;
@@ -268,7 +268,12 @@ export class Connection implements Member, Writable {
     let bytes = chunk;
     if (this.#telnet || chunk.includes(IAC)) bytes = (this.#telnet ??= new Telnet()).strip(chunk);
     if (stage.kind === "lobby") this.#arrival(); // its first bytes have come
-    (this.#reader ??= new LineReader(this.#venue.rules.maxLine)).push(bytes, this.#onLine, this.#onTooLong);
+    const lines = (this.#lines ??= {
+      reader: new LineReader(this.#venue.rules.maxLine),
+      onLine: (line) => this.#line(line),
+      onTooLong: () => this.#tooLong(),
+    });
+    lines.reader.push(bytes, lines.onLine, lines.onTooLong);
     // Its first lines are all in (a line cut short may be one more): in, as they asked.
     const now = this.stage;
     if (now.kind === "lobby" && now.arrival && bytes[bytes.length - 1] === LF) this.#join(true, now.arrival);
@@ -285,11 +290,11 @@ export class Connection implements Member, Writable {
     this.#venue.tick();
     if (stage.kind === "password") {
       stage.inputEnded = true;
-      this.#reader?.finish(this.#onLine);
+      this.#lines?.reader.finish(this.#lines.onLine);
       if (this.stage === stage) return stage.login.end();
     } else if (stage.kind === "lobby" || stage.kind === "in") {
       if (stage.kind === "lobby") this.#join(stage.arrival !== undefined, stage.arrival);
-      this.#reader?.finish(this.#onLine);
+      this.#lines?.reader.finish(this.#lines.onLine);
     }
     this.#out("closed");
   }

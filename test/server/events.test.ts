@@ -62,6 +62,18 @@ describe("a crowd", () => {
     for (const name of names) expect(everyone!.split(", ")).toContain(name);
   });
 
+  test("200 arriving at once are all greeted; the room hears of each once, before what is said next", async () => {
+    await using crowded = await serve(["--max-per-ip", "0", "--rate", "0"]);
+    const alice = await join(crowded.port);
+    // All at once: far more than 32 wait at the door together, so the room's news of them is held a while.
+    const crowd = await Promise.all(Array.from({ length: 200 }, () => join(crowded.port)));
+    crowd[199]!.say("all here");
+    for (const peer of [alice, ...crowd]) await peer.until(/: all here$/, 10_000);
+    const heard = alice.lines.all.slice(0, alice.lines.all.findIndex((l) => l.endsWith(": all here")));
+    const arrivals = heard.filter((l) => l.endsWith(" has arrived")).map((l) => l.slice(0, -" has arrived".length));
+    expect(arrivals.sort()).toEqual(crowd.map((p) => p.name).sort());
+  });
+
   test("a newcomer to exactly 50 gets them all, as in a small room", async () => {
     await using crowded = await serve(["--max-per-ip", "0", "--rate", "0"]);
     const crowd = [];

@@ -272,10 +272,44 @@ test("while a crowd arrives, the room's lines wait for the hold to end, a newcom
   for (const peer of peers) expect(peer.socket.text).toBe("");
   newcomer.subscribe(channel);
   channel.append(enc("y has arrived\n"));
-  turn.holdForCrowd(); // a hold is not stretched
+  turn.holdForCrowd(); // stretched a little: it still ends
   await flushed(turn);
   for (const peer of peers) expect(peer.socket.writes).toEqual(["x has arrived\ny has arrived\n"]);
   expect(socket.text).toBe("You are x\ny has arrived\n");
+});
+
+test("while the crowd keeps coming the hold is stretched, but a second after it began the room hears of it", async () => {
+  let clock = 0;
+  const { turn, channel, peers } = room(1, undefined, () => clock);
+  const text = () => peers[0]!.socket.text;
+  turn.holdForCrowd(); // until 100
+  channel.append(enc("a\n"));
+  await nextTurn();
+  for (clock = 80; clock < 1000; clock += 80) {
+    turn.holdForCrowd(); // still coming: 100 more, but never past 1000
+    channel.append(enc("b\n"));
+    await nextTurn();
+    expect(text()).toBe("");
+  }
+  clock = 1000; // 1040 was asked for; the cap ends the hold here
+  await flushed(turn);
+  expect(text()).toBe(`a\n${"b\n".repeat(12)}`);
+});
+
+test("once the crowd stops, the hold ends 100 ms after the last newcomer", async () => {
+  let clock = 0;
+  const { turn, channel, peers } = room(1, undefined, () => clock);
+  turn.holdForCrowd();
+  channel.append(enc("a\n"));
+  clock = 60;
+  turn.holdForCrowd(); // until 160
+  await nextTurn();
+  clock = 150;
+  await nextTurn();
+  expect(peers[0]!.socket.text).toBe("");
+  clock = 160;
+  await flushed(turn);
+  expect(peers[0]!.socket.text).toBe("a\n");
 });
 
 test("a new hold waits until every reader has written what the last one kept back", async () => {
