@@ -46,6 +46,8 @@ export function stormSeconds(r: Result): number | undefined {
 const server = (scenario: string): Row[] => [
   { scenario, name: "server RSS before MiB", read: num("server.rss_before_mib"), digits: 1 },
   { scenario, name: "server peak RSS MiB", read: num("server.peak_rss_mib"), digits: 1 },
+  // RssAnon: RSS without the pages of the executable (a Bun binary's code, shared and droppable; a Go server has few).
+  { scenario, name: "server peak private (RssAnon) MiB", read: num("server.private_peak_mib"), digits: 1 },
   { scenario, name: "server CPU s", read: num("server.cpu_s"), digits: 2 },
   { scenario, name: "CPU calibration ms", read: num("calib_ms"), digits: 1 },
 ];

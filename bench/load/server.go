@@ -14,18 +14,23 @@ import (
 // figures are the server process's own: memory from /proc/PID/status, CPU from /proc/PID/stat
 // (its threads included, children not).
 type figures struct {
-	Pid       int      `json:"pid"`
-	BeforeMiB float64  `json:"rss_before_mib"`
-	AfterMiB  float64  `json:"rss_after_mib"`
-	PeakMiB   float64  `json:"peak_rss_mib"`
-	CPUs      *float64 `json:"cpu_s,omitempty"`
-	Died      bool     `json:"died"`
+	Pid       int     `json:"pid"`
+	BeforeMiB float64 `json:"rss_before_mib"`
+	AfterMiB  float64 `json:"rss_after_mib"`
+	PeakMiB   float64 `json:"peak_rss_mib"`
+	// The part of RSS that is the process's own (RssAnon): not the pages of its executable, which
+	// the kernel shares and can drop and read again. A Go server's RSS is nearly all of this kind.
+	PrivateBeforeMiB float64  `json:"private_before_mib"`
+	PrivatePeakMiB   float64  `json:"private_peak_mib"`
+	CPUs             *float64 `json:"cpu_s,omitempty"`
+	Died             bool     `json:"died"`
 }
 
 type sample struct {
 	alive    bool
 	rssKiB   int64
 	hwmKiB   int64
+	anonKiB  int64
 	cpuTicks int64
 }
 
@@ -50,6 +55,8 @@ func sampleOf(pid int) (s sample) {
 			s.rssKiB, _ = strconv.ParseInt(string(f[1]), 10, 64)
 		case "VmHWM:":
 			s.hwmKiB, _ = strconv.ParseInt(string(f[1]), 10, 64)
+		case "RssAnon:":
+			s.anonKiB, _ = strconv.ParseInt(string(f[1]), 10, 64)
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -100,6 +107,7 @@ type watcher struct {
 	pid           int
 	before        sample
 	peakKiB       atomic.Int64
+	peakAnonKiB   atomic.Int64
 	died          atomic.Bool
 	stop, stopped chan struct{}
 	busy0, total0 int64
@@ -111,6 +119,7 @@ func watch(pid int) *watcher {
 	w := &watcher{pid: pid, stop: make(chan struct{}), stopped: make(chan struct{}), started: time.Now()}
 	w.before = sampleOf(pid)
 	w.peakKiB.Store(w.before.rssKiB)
+	w.peakAnonKiB.Store(w.before.anonKiB)
 	w.busy0, w.total0 = machineTicks()
 	w.own0 = ownCPU()
 	go func() {
@@ -128,6 +137,9 @@ func watch(pid int) *watcher {
 				}
 				if s.rssKiB > w.peakKiB.Load() {
 					w.peakKiB.Store(s.rssKiB)
+				}
+				if s.anonKiB > w.peakAnonKiB.Load() {
+					w.peakAnonKiB.Store(s.anonKiB)
 				}
 			}
 		}
@@ -156,7 +168,11 @@ func (w *watcher) finish(r *result) {
 		peak = after.rssKiB
 	}
 	mib := func(kib int64) float64 { return round(float64(kib)/1024, 2) }
-	f := &figures{Pid: w.pid, BeforeMiB: mib(w.before.rssKiB), AfterMiB: mib(after.rssKiB), PeakMiB: mib(peak)}
+	anon := w.peakAnonKiB.Load()
+	if after.anonKiB > anon {
+		anon = after.anonKiB
+	}
+	f := &figures{Pid: w.pid, BeforeMiB: mib(w.before.rssKiB), AfterMiB: mib(after.rssKiB), PeakMiB: mib(peak), PrivateBeforeMiB: mib(w.before.anonKiB), PrivatePeakMiB: mib(anon)}
 	f.Died = !after.alive || w.died.Load()
 	if after.alive && w.before.alive {
 		f.CPUs = ptr(round(float64(after.cpuTicks-w.before.cpuTicks)/ticksPerSecond, 2))
