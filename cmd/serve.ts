@@ -60,6 +60,7 @@ const serveArgs = {
   state: option("security", "file where bans are kept across restarts [CHAT_STATE]", "FILE"),
   redis: option("cluster", "join a cluster through Redis: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS; put a password in CHAT_REDIS, not here [CHAT_REDIS]", "URL"),
   cluster: option("cluster", "the cluster's name, the prefix of its keys in Redis (default chat) [CHAT_CLUSTER]", "NAME"),
+  "redis-ca": option("cluster", "with rediss://: trust the CA in this PEM file for Redis's certificate (else the system's CAs) [CHAT_REDIS_CA]", "FILE"),
   web: option("web", "also serve the room to browsers: the page on this port, its WebSocket at /ws (default off) [CHAT_WEB]", "PORT"),
   "web-host": option("web", "address the web page listens on (default: --host) [CHAT_WEB_HOST]", "HOST"),
   "web-origin": option("web", "another site whose pages may open the socket, e.g. https://chat.example.org, or *; repeatable [CHAT_WEB_ORIGIN, comma-separated]", "ORIGIN"),
@@ -174,8 +175,11 @@ async function readMotd(file: string | undefined): Promise<string[]> {
 async function joinCluster(args: Record<string, unknown>, env: Env, log: Log): Promise<RedisBus | undefined> {
   const url = pick(args, env, "redis");
   if (url === undefined) return undefined;
-  const target = parseRedisUrl(url);
-  if (typeof target === "string") throw usageError(target);
+  const parsed = parseRedisUrl(url);
+  if (typeof parsed === "string") throw usageError(parsed);
+  const caFile = pick(args, env, "redis-ca");
+  if (caFile !== undefined && !parsed.tls) throw usageError("--redis-ca is for a rediss:// URL (Redis over TLS)");
+  const target = caFile === undefined ? parsed : { ...parsed, ca: await readFlagFile(caFile, "--redis-ca") };
   const cluster = pick(args, env, "cluster") ?? "chat";
   if (!/^[\w.-]{1,64}$/.test(cluster)) throw usageError(`bad --cluster: 1 to 64 letters, digits, _, - or ., not "${cluster}"`);
   try {

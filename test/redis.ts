@@ -39,17 +39,29 @@ function persistenceArgs(persistence: Persistence): string[] {
   return ["--appendonly", "yes", "--appendfsync", persistence];
 }
 
-/** `redis-server --port <free> --save '' …` in a temporary directory, once it answers PING. */
-export async function startRedis(options: { persistence?: Persistence; password?: string } = {}): Promise<Redis> {
+/** Redis over TLS only: its certificate and key, and the CA that signed them (which redis-cli trusts). */
+export interface RedisTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** `redis-server --port <free> --save '' …` in a temporary directory, once it answers PING; with tls, on a TLS port alone. */
+export async function startRedis(options: { persistence?: Persistence; password?: string; tls?: RedisTls } = {}): Promise<Redis> {
   const dir = mkdtempSync(join(tmpdir(), "chat-redis-"));
   const port = freePort();
-  const args = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, ...persistenceArgs(options.persistence ?? "none")];
+  const { tls } = options;
+  const ports = tls
+    ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-auth-clients", "no"]
+    : ["--port", String(port)];
+  const args = ["redis-server", ...ports, "--bind", "127.0.0.1", "--save", "", "--dir", dir, ...persistenceArgs(options.persistence ?? "none")];
   if (options.password) args.push("--requirepass", options.password);
+  const cli = tls ? ["--tls", "--cacert", tls.ca] : [];
   let proc: Subprocess;
   const spawn = async () => {
     proc = Bun.spawn(args, { stdout: "ignore", stderr: "pipe" });
     running.add(proc);
-    await answers(port, options.password, proc);
+    await answers(port, options.password, proc, cli);
   };
   const kill = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
@@ -60,13 +72,13 @@ export async function startRedis(options: { persistence?: Persistence; password?
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : "";
   const redis: Redis = {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${tls ? "rediss" : "redis"}://${auth}127.0.0.1:${port}`,
     get pid() {
       return proc.pid;
     },
     crash: kill,
     restart: spawn,
-    command: (...words) => command(port, options.password, words),
+    command: (...words) => command(port, options.password, [...cli, ...words]),
     async stop() {
       await kill();
       rmSync(dir, { recursive: true, force: true });
@@ -89,11 +101,11 @@ async function command(port: number, password: string | undefined, words: string
 }
 
 /** Waits until the server at port answers PING (or its process ends, which fails). */
-async function answers(port: number, password: string | undefined, proc: Subprocess): Promise<void> {
+async function answers(port: number, password: string | undefined, proc: Subprocess, cli: string[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const reply = await command(port, password, ["PING"]);
+      const reply = await command(port, password, [...cli, "PING"]);
       if (reply.includes("PONG")) return;
     } catch {
       // not listening yet

@@ -50,7 +50,7 @@ const APPEND_TIMEOUT_MS = 5000;
 interface Pending {
   seq: number;
   data: string;
-  effects: string[];
+  effects: readonly string[];
 }
 
 export interface AppenderOptions {

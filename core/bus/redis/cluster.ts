@@ -46,9 +46,15 @@ export class ClusterUnreachable extends Error {
   override readonly name = "ClusterUnreachable";
   constructor(
     readonly where: string,
-    why?: "refused",
+    why?: "refused" | "refused TLS",
   ) {
-    super(why ? `Redis at ${where} refused the connection (a wrong or missing password, or not Redis?)` : `cannot reach Redis at ${where}`);
+    super(
+      why === "refused TLS"
+        ? `Redis at ${where} refused the connection (a wrong or missing password, a certificate not signed by a CA this server trusts (--redis-ca), or not Redis over TLS?)`
+        : why
+          ? `Redis at ${where} refused the connection (a wrong or missing password, or not Redis?)`
+          : `cannot reach Redis at ${where}`,
+    );
   }
 }
 
@@ -64,6 +70,8 @@ async function listens(target: RedisTarget): Promise<boolean> {
 }
 
 const HELD = 100_000;
+/** What a chat line changes besides the stream: nothing (shared, never written to). */
+const NO_EFFECTS: Effect[] = [];
 /** How often the shared state is saved for joining servers, when it changed. */
 const SAVE_MS = 1000;
 /** How often the claims on this server's people's names are refreshed; they live CLAIM_MS. */
@@ -131,7 +139,7 @@ export class RedisBus implements Bus {
       command.close();
       reading.close();
       // Bun says "Connection closed" whether nothing listens or Redis refused the password: a plain TCP connect tells which.
-      if (await listens(options.target)) throw new ClusterUnreachable(options.target.where, "refused");
+      if (await listens(options.target)) throw new ClusterUnreachable(options.target.where, options.target.tls ? "refused TLS" : "refused");
       throw new ClusterUnreachable(options.target.where);
     }
     return new RedisBus(options, command, reading);
@@ -227,22 +235,19 @@ export class RedisBus implements Bus {
    * which the reaper turns into `NAME has left (lost)` and a freed name if the server dies.
    */
   #effects(change: Shared): Effect[] {
-    const mine = change.by.node === this.node;
-    if (!mine) return [];
-    const node = this.#keys.node(this.node);
-    const id = String(change.by.id);
+    if (change.by.node !== this.node) return [];
     switch (change.kind) {
       case "join":
       case "rename": {
         const record = this.#lost(change.by, change.name);
         this.#records.set(change.by.id, record);
-        return [{ op: "hset", key: node, field: id, value: record }];
+        return [{ op: "hset", key: this.#keys.node(this.node), field: String(change.by.id), value: record }];
       }
       case "leave":
         this.#records.delete(change.by.id);
-        return [{ op: "hdel", key: node, field: id }];
+        return [{ op: "hdel", key: this.#keys.node(this.node), field: String(change.by.id) }];
       default:
-        return [];
+        return NO_EFFECTS;
     }
   }
 

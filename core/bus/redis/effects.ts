@@ -9,8 +9,12 @@ export type Effect =
   /** Deletes a claim only if `owner` still holds it. */
   | { op: "release"; key: string; owner: string };
 
+/** The words of no effect: a chat line's, shared. */
+const NONE: readonly string[] = [];
+
 /** Four words per effect, as the append script reads them. */
-export function encodeEffects(effects: readonly Effect[]): string[] {
+export function encodeEffects(effects: readonly Effect[]): readonly string[] {
+  if (effects.length === 0) return NONE;
   const words: string[] = [];
   for (const e of effects) {
     switch (e.op) {

@@ -2,14 +2,12 @@
 
 export class Keys {
   readonly prefix: string;
+  /** The one stream every server reads: the cluster's order. */
+  readonly log: string;
 
   constructor(cluster: string) {
     this.prefix = `{${cluster}}:`;
-  }
-
-  /** The one stream every server reads: the cluster's order. */
-  get log(): string {
-    return `${this.prefix}log`;
+    this.log = `${this.prefix}log`;
   }
 
   /** The last sequence appended for an origin, so a retried append is not appended twice. */

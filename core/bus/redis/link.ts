@@ -33,7 +33,7 @@ export class Link {
       enableOfflineQueue: false,
       connectionTimeout: CONNECT_TIMEOUT_MS,
       idleTimeout: 0,
-      ...(target.tls ? { tls: true } : {}),
+      ...(target.tls ? { tls: target.ca === undefined ? true : { ca: target.ca } } : {}),
     });
     this.#client.onclose = () => this.#dropped();
   }

@@ -6,6 +6,8 @@ export interface RedisTarget {
   readonly host: string;
   readonly port: number;
   readonly tls: boolean;
+  /** With tls: the PEM of the CA to trust for Redis's certificate (--redis-ca); the system's CAs without it. */
+  readonly ca?: string;
   readonly db: number;
   /** `HOST:PORT`, the only way the target is ever named in a log line, an error or /metrics. */
   readonly where: string;
