@@ -218,6 +218,62 @@ test("a batch whose reply was lost after Redis ran it is sent again and appended
   }
 });
 
+test("a new node's first append lost on the way is not overtaken by its second: nothing is taken for appended that was not", async () => {
+  await using redis = await startRedis();
+  // A proxy that, once armed, swallows the next EVALSHA: Redis never runs it and no reply comes, so the call times out.
+  let armed = false;
+  let swallowed!: () => void;
+  const gone = new Promise<void>((resolve) => (swallowed = resolve));
+  type Client = { upstream?: Socket<Client>; early: Uint8Array[] };
+  const proxy = Bun.listen<Client>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      async open(client) {
+        client.data = { early: [] };
+        client.data.upstream = await Bun.connect<Client>({
+          hostname: "127.0.0.1",
+          port: redis.port,
+          data: { early: [] },
+          socket: {
+            data: (_up, bytes) => void client.write(bytes),
+            close: () => void client.end(),
+          },
+        });
+        for (const bytes of client.data.early) client.data.upstream.write(bytes);
+      },
+      data(client, bytes) {
+        if (armed && String(bytes).includes("EVALSHA")) {
+          armed = false;
+          return swallowed();
+        }
+        if (client.data.upstream) client.data.upstream.write(bytes);
+        else client.data.early.push(bytes.slice());
+      },
+      close(client) {
+        client.data.upstream?.end();
+      },
+    },
+  });
+  try {
+    const keys = new Keys("overtaken");
+    // The script is loaded by another node, so this node's first call is one EVALSHA and its second could run at once.
+    const other = new Appender(await link(redis), keys, "node-other", { cap: 100, maxlen: 100_000 });
+    const seen = await reader(redis, keys);
+    other.append("loaded");
+    await seen.lines.until(/^loaded$/);
+    const a = new Appender(await link(`redis://127.0.0.1:${proxy.port}`), keys, "node-new", { cap: 100, maxlen: 100_000 });
+    armed = true;
+    a.append("first");
+    await gone;
+    a.append("second");
+    await seen.lines.until(/^second$/, 15_000);
+    expect(seen.entries.map((e) => e.data)).toEqual(["loaded", "first", "second"]);
+  } finally {
+    proxy.stop(true);
+  }
+}, 30_000);
+
 test("a batch is one entry of the stream, split again by readers, with every change's effects applied", async () => {
   await using redis = await startRedis();
   const keys = new Keys("packed");

@@ -42,7 +42,13 @@ return count - skip
 const BATCH = 64;
 /** Data in one entry at most, past its first change: the stream's length bound counts entries, and an entry stays about the size of one long line. */
 const BATCH_BYTES = 4096;
-/** Calls on their way at once: Redis runs them in order on the one connection, so they pipeline. */
+/**
+ * Calls on their way at once: Redis runs them in order on the one connection, so they pipeline. Only once
+ * Redis has acknowledged a call since the start or the last failure, though: until then it may hold no last
+ * sequence for this node (a new node, or Redis lost its data), and without one the script takes any batch.
+ * Were a first call to fail (NOSCRIPT, which another server's EVAL may cure before the second call runs, or a
+ * lost request) while a second one ran, the first one's changes would then be taken for already appended.
+ */
 const IN_FLIGHT = 4;
 /** A call that does not answer in this long is taken for a dead connection. */
 const APPEND_TIMEOUT_MS = 5000;
@@ -75,6 +81,8 @@ export class Appender {
   /** Bumped when the calls on their way are given up for lost. */
   #generation = 0;
   #failures = 0;
+  /** Redis has acknowledged a call of this generation: it holds this node's last sequence, and calls may pipeline. */
+  #confirmed = false;
   #pausing = false;
   #waiting = false;
   #closed = false;
@@ -145,7 +153,7 @@ export class Appender {
       }
       return;
     }
-    while (this.#inFlight < IN_FLIGHT && this.#sent < this.#pending.length && !this.#pausing) {
+    while (this.#inFlight < (this.#confirmed ? IN_FLIGHT : 1) && this.#sent < this.#pending.length && !this.#pausing) {
       const batch = this.#batch();
       this.#sent += batch.length;
       this.#inFlight++;
@@ -165,6 +173,7 @@ export class Appender {
           this.#sent -= batch.length;
           this.appended += batch.length;
           this.#failures = 0;
+          this.#confirmed = true;
           if (this.#pending.length === 0) for (const wake of this.#idle.splice(0)) wake();
           this.#pump();
         },
@@ -173,6 +182,7 @@ export class Appender {
           // Rejected in flight: it may have run. Everything not acknowledged goes again, in order, and the script
           // skips what is there; the calls still on their way belong to the old generation and are ignored.
           this.#generation++;
+          this.#confirmed = false;
           this.#inFlight = 0;
           this.#sent = 0;
           if (!this.#link.up) return this.#pump();
