@@ -90,6 +90,44 @@ test("the link outlasts Bun's own reconnection, which gives up after 20 attempts
   expect(await l.send("PING", [])).toBe("PONG");
 }, 60_000);
 
+/**
+ * A TCP proxy to redis-server. request(bytes) false: that request is swallowed (Redis never sees it, no reply comes);
+ * reply() false: the client is cut off instead of being given that reply (Redis ran the request).
+ */
+function redisProxy(redis: Redis, hooks: { request?(bytes: Uint8Array): boolean; reply?(): boolean }) {
+  type Client = { upstream?: Socket<Client>; early: Uint8Array[] };
+  return Bun.listen<Client>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      async open(client) {
+        client.data = { early: [] };
+        client.data.upstream = await Bun.connect<Client>({
+          hostname: "127.0.0.1",
+          port: redis.port,
+          data: { early: [] },
+          socket: {
+            data(_up, bytes) {
+              if (hooks.reply?.() === false) return void client.terminate();
+              client.write(bytes);
+            },
+            close: () => void client.end(),
+          },
+        });
+        for (const bytes of client.data.early) client.data.upstream.write(bytes);
+      },
+      data(client, bytes) {
+        if (hooks.request?.(bytes) === false) return;
+        if (client.data.upstream) client.data.upstream.write(bytes);
+        else client.data.early.push(bytes.slice());
+      },
+      close(client) {
+        client.data.upstream?.end();
+      },
+    },
+  });
+}
+
 test("appends reach every reader in one order, each once; a reader resumes from its last entry after a restart", async () => {
   await using redis = await startRedis({ persistence: "always" });
   const keys = new Keys("order");
@@ -161,43 +199,18 @@ test("the held queue is bounded: past its cap, append refuses and what was held 
 
 test("a batch whose reply was lost after Redis ran it is sent again and appended once", async () => {
   await using redis = await startRedis();
-  // A proxy that, once armed, passes the next EVALSHA to Redis and cuts the client off instead of passing the reply.
+  // Once armed, the next EVALSHA goes to Redis, and the client is cut off instead of being given the reply.
   let armed = false;
-  type Client = { upstream?: Socket<Client>; early: Uint8Array[]; cut?: boolean };
-  const proxy = Bun.listen<Client>({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      async open(client) {
-        client.data = { early: [] };
-        client.data.upstream = await Bun.connect<Client>({
-          hostname: "127.0.0.1",
-          port: redis.port,
-          data: { early: [] },
-          socket: {
-            data(_up, bytes) {
-              if (client.data.cut) {
-                client.data.cut = armed = false;
-                client.terminate(); // Redis ran it; its reply never arrives
-                return;
-              }
-              client.write(bytes);
-            },
-            close: () => {
-              client.end();
-            },
-          },
-        });
-        for (const bytes of client.data.early) client.data.upstream.write(bytes);
-      },
-      data(client, bytes) {
-        if (armed && String(bytes).includes("EVALSHA")) client.data.cut = true;
-        if (client.data.upstream) client.data.upstream.write(bytes);
-        else client.data.early.push(bytes.slice());
-      },
-      close(client) {
-        client.data.upstream?.end();
-      },
+  let cut = false;
+  const proxy = redisProxy(redis, {
+    request: (bytes) => {
+      if (armed && String(bytes).includes("EVALSHA")) cut = true;
+      return true;
+    },
+    reply: () => {
+      if (!cut) return true;
+      cut = armed = false;
+      return false;
     },
   });
   try {
@@ -220,39 +233,16 @@ test("a batch whose reply was lost after Redis ran it is sent again and appended
 
 test("a new node's first append lost on the way is not overtaken by its second: nothing is taken for appended that was not", async () => {
   await using redis = await startRedis();
-  // A proxy that, once armed, swallows the next EVALSHA: Redis never runs it and no reply comes, so the call times out.
+  // Once armed, the next EVALSHA is swallowed: Redis never runs it and no reply comes, so the call times out.
   let armed = false;
   let swallowed!: () => void;
   const gone = new Promise<void>((resolve) => (swallowed = resolve));
-  type Client = { upstream?: Socket<Client>; early: Uint8Array[] };
-  const proxy = Bun.listen<Client>({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      async open(client) {
-        client.data = { early: [] };
-        client.data.upstream = await Bun.connect<Client>({
-          hostname: "127.0.0.1",
-          port: redis.port,
-          data: { early: [] },
-          socket: {
-            data: (_up, bytes) => void client.write(bytes),
-            close: () => void client.end(),
-          },
-        });
-        for (const bytes of client.data.early) client.data.upstream.write(bytes);
-      },
-      data(client, bytes) {
-        if (armed && String(bytes).includes("EVALSHA")) {
-          armed = false;
-          return swallowed();
-        }
-        if (client.data.upstream) client.data.upstream.write(bytes);
-        else client.data.early.push(bytes.slice());
-      },
-      close(client) {
-        client.data.upstream?.end();
-      },
+  const proxy = redisProxy(redis, {
+    request: (bytes) => {
+      if (!armed || !String(bytes).includes("EVALSHA")) return true;
+      armed = false;
+      swallowed();
+      return false;
     },
   });
   try {
