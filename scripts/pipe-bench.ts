@@ -23,6 +23,8 @@ interface Result {
   lines: number;
   delivered: number;
   inOrder: boolean;
+  /** The counting member was dropped by the server (too slow a reader): the count stops there, whatever the client did. */
+  memberDropped: boolean;
   exitCode: number | null;
   /** From start until the last line reached another member of the room. */
   deliveredS: number;
@@ -72,6 +74,8 @@ interface Member {
   /** performance.now() of the last line received. */
   lastLine: () => number;
   close: () => void;
+  /** The server closed the connection first (a reader more than --max-queue behind is dropped as too slow). */
+  dropped: () => boolean;
 }
 
 /** A member of the room that counts the numbered lines it receives and checks their order. */
@@ -86,6 +90,8 @@ async function listen(port: number): Promise<Member> {
   let greeted!: () => void;
   const welcome = new Promise<void>((resolve) => (greeted = resolve));
   const decoder = new TextDecoder();
+  let closing = false;
+  let dropped = false;
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
@@ -104,10 +110,17 @@ async function listen(port: number): Promise<Member> {
           if (++count === LINES) finished();
         }
       },
+      close() {
+        if (!closing) dropped = true;
+      },
     },
   });
   await welcome;
-  return { done, count: () => count, inOrder: () => inOrder, lastLine: () => lastLine, close: () => socket.terminate() };
+  const close = () => {
+    closing = true;
+    socket.terminate();
+  };
+  return { done, count: () => count, inOrder: () => inOrder, lastLine: () => lastLine, close, dropped: () => dropped };
 }
 
 async function measure(client: string, argv: (port: number) => string[], serve: string[], input: string): Promise<Result> {
@@ -134,6 +147,7 @@ async function measure(client: string, argv: (port: number) => string[], serve: 
       lines: LINES,
       delivered: member.count(),
       inOrder: member.inOrder(),
+      memberDropped: member.dropped(),
       exitCode: proc.exitCode,
       deliveredS: round((end - start) / 1000),
       exitS: exitAt === "timeout" ? NaN : round((exitAt - start) / 1000),
@@ -166,6 +180,8 @@ try {
   ];
   const [chat, nc] = results;
   rows.push("", `chat connect / nc, lines/s: ${(chat!.linesPerS / nc!.linesPerS).toFixed(2)}x`);
+  for (const r of results.filter((r) => r.memberDropped))
+    rows.push("", `${r.client}: the member counting the lines was dropped by the server (too slow a reader) after ${r.delivered}: its count is not the client's.`);
   console.log(rows.join("\n"));
   if (values.out) await Bun.write(values.out, JSON.stringify({ generated: new Date().toISOString(), results }, null, 2) + "\n");
   const ok = results.every((r) => r.delivered === r.lines && r.inOrder && r.exitCode === 0);
