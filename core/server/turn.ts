@@ -29,6 +29,14 @@ const LITTLE = 256;
  */
 const CROWD_MS = 100;
 const CROWD_MAX_MS = 1000;
+/**
+ * When a crowd has passed, its garbage is collected at once, before the rounds of news: what the
+ * arrivals made and the hold kept (the news itself, the welcomes, the door's bookkeeping) has
+ * outlived the young generation by then, and left to the collector's pace the heap grows by it
+ * instead of reusing it (5000 arrivals: a peak 1.5–3 MiB lower, and steadier). A full collection of a heap
+ * of 5000 members takes a few milliseconds; at most one every COLLECT_EVERY_MS.
+ */
+const COLLECT_EVERY_MS = 1000;
 
 /**
  * Outboxes to write, in order: an array and a cursor. Not a Set: a set of 10 000 members holds a
@@ -84,9 +92,13 @@ export class Turn implements Schedule {
   #held = false;
   readonly #now: () => number;
 
-  /** now: the clock in milliseconds (a test may give one that does not move). */
-  constructor(now: () => number = () => performance.now()) {
+  readonly #collect: () => void;
+  #collected = -Infinity;
+
+  /** now: the clock in milliseconds (a test may give one that does not move); collect: a full garbage collection. */
+  constructor(now: () => number = () => performance.now(), collect: () => void = () => Bun.gc(true)) {
     this.#now = now;
+    this.#collect = collect;
   }
 
   /** Nothing is waiting to be written. */
@@ -178,6 +190,10 @@ export class Turn implements Schedule {
       // Their readers wait; a held channel is not settled, so its new lines do not schedule it again.
       for (const channel of channels) this.#heldChannels.add(channel);
     } else {
+      if (this.#heldChannels.size > 0 && start - this.#collected >= COLLECT_EVERY_MS) {
+        this.#collected = start;
+        this.#collect();
+      }
       for (const channel of this.#heldChannels) channels.push(channel);
       this.#heldChannels.clear();
       for (const channel of channels) {

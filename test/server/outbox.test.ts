@@ -47,8 +47,8 @@ class FakeSocket implements Writable {
   }
 }
 
-function room(n: number, maxQueue = 1 << 20, now?: () => number) {
-  const turn = new Turn(now);
+function room(n: number, maxQueue = 1 << 20, now?: () => number, collect?: () => void) {
+  const turn = new Turn(now, collect);
   const channel = new Channel(turn);
   const peers = Array.from({ length: n }, () => {
     const socket = new FakeSocket();
@@ -310,6 +310,30 @@ test("once the crowd stops, the hold ends 100 ms after the last newcomer", async
   clock = 160;
   await flushed(turn);
   expect(peers[0]!.socket.text).toBe("a\n");
+});
+
+test("when a crowd has passed, its garbage is collected once before the news goes out, and not again within a second", async () => {
+  let clock = 0;
+  let collections = 0;
+  const { turn, channel, peers } = room(1, undefined, () => clock, () => collections++);
+  const hold = async (line: string, at: number) => {
+    clock = at;
+    turn.holdForCrowd();
+    channel.append(enc(line));
+    await nextTurn();
+    expect(peers[0]!.socket.text).not.toEndWith(line); // held
+    expect(collections).toBe(expected); // not while holding
+    clock = at + 100;
+    await flushed(turn);
+  };
+  let expected = 0;
+  await hold("a\n", 10_000);
+  expect(collections).toBe((expected = 1));
+  await hold("b\n", 10_500);
+  expect(collections).toBe(1);
+  await hold("c\n", 11_200);
+  expect(collections).toBe((expected = 2));
+  expect(peers[0]!.socket.text).toBe("a\nb\nc\n");
 });
 
 test("a new hold waits until every reader has written what the last one kept back", async () => {
