@@ -221,11 +221,13 @@ test("a batch whose reply was lost after Redis ran it is sent again and appended
     await seen.lines.until(/^warm up$/);
     await a.drained();
     armed = true;
-    a.append("once");
+    a.append("once"); // appended in one task: one call, one entry
     a.append("after");
     await seen.lines.until(/^after$/, 10_000);
+    await a.drained(); // sent again on a new connection, and acknowledged
     expect(seen.entries.map((e) => e.data)).toEqual(["warm up", "once", "after"]);
-    expect(await redis.command("XLEN", keys.log)).toBe("3");
+    expect(await redis.command("XLEN", keys.log)).toBe("2"); // not appended a second time
+    expect(a.appended).toBe(3);
   } finally {
     proxy.stop(true);
   }

@@ -85,6 +85,8 @@ export class Appender {
   #confirmed = false;
   #pausing = false;
   #waiting = false;
+  /** A pump is due at the end of this task. */
+  #soon = false;
   #closed = false;
   #idle: (() => void)[] = [];
   /** Entries appended to the stream (acknowledged by Redis). */
@@ -113,7 +115,15 @@ export class Appender {
   append(data: string, effects: readonly Effect[] = []): boolean {
     if (this.#pending.length >= this.#options.cap || this.#closed) return false;
     this.#pending.push({ seq: ++this.#seq, data, effects: encodeEffects(effects) });
-    this.#pump();
+    // Sent at the end of the task that appended: the lines of one chunk from a socket go out as one call,
+    // not the first few alone.
+    if (!this.#soon) {
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        this.#pump();
+      });
+    }
     return true;
   }
 
