@@ -575,13 +575,18 @@ export class Hub {
       if (saved.away !== undefined) person.away = saved.away;
       if (saved.ip !== undefined) (person as { ip?: string }).ip = saved.ip;
       if (saved.muted !== undefined) person.mutedUntil = saved.muted === "forever" ? Infinity : saved.muted;
-      let ofNode = this.#people.get(who.node);
-      if (!ofNode) this.#people.set(who.node, (ofNode = new Map()));
-      ofNode.set(who.id, person);
-      this.#byKey.set(person.key, person);
+      this.#register(person);
       room.roster.add(person.name, person.away);
     }
     this.#moderation.bans.replace(parseBans(state.bans), this.#now());
+  }
+
+  /** Someone in the chat from now on, found by who and by name (their room's roster is the caller's). */
+  #register(person: Person): void {
+    let ofNode = this.#people.get(person.who.node);
+    if (!ofNode) this.#people.set(person.who.node, (ofNode = new Map()));
+    ofNode.set(person.who.id, person);
+    this.#byKey.set(person.key, person);
   }
 
   #applyJoin(change: Extract<Shared, { kind: "join" }>): void {
@@ -594,10 +599,7 @@ export class Hub {
       room = this.#main;
     }
     const person: Person = { who: change.by, name: change.name, key: nameKey(change.name), room, op: false, ...(change.ip === undefined ? {} : { ip: change.ip }) };
-    let ofNode = this.#people.get(change.by.node);
-    if (!ofNode) this.#people.set(change.by.node, (ofNode = new Map()));
-    ofNode.set(change.by.id, person);
-    this.#byKey.set(person.key, person);
+    this.#register(person);
     if (member && local) this.#welcome(member, local, person, true);
     room.audience.send(new Rendered({ type: "join", name: person.name, room: room.tag }, this.#now(), this.#words)); // before adding: not to them
     room.roster.add(person.name);

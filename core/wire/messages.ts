@@ -307,20 +307,23 @@ export function historyLine(said: Said): string {
   return said.type === "me" ? `[${time}] * ${said.from} ${said.text}` : `[${time}] ${said.from}: ${said.text}`;
 }
 
+/** `* you are now in #ROOM` and its topic, if it has one. */
+function whereabouts(words: Words, room: string, topic: string | undefined): string[] {
+  return topic === undefined ? [`* ${words.notice.nowIn(room)}`] : [`* ${words.notice.nowIn(room)}`, `* ${words.notice.topic(topic)}`];
+}
+
+/** `Present: …` with the first PRESENT_MAX names and how many in all; nothing when nobody else is there. */
+function presentLine(words: Words, present: readonly Presence[]): string[] {
+  return present.length === 0 ? [] : [words.present(present.slice(0, PRESENT_MAX).map((p) => p.name), present.length)];
+}
+
 /** The plain-protocol lines for an event. */
 export function renderPlain(event: Event, words: Words): string[] {
   switch (event.type) {
     case "welcome": {
-      const lines = [words.youAre(event.name)];
       // Arriving straight in another room (a /join sent at once) is said as a move is, topic and all.
-      if (event.room !== undefined && event.room !== "#main") {
-        lines.push(`* ${words.notice.nowIn(event.room)}`);
-        if (event.topic !== undefined) lines.push(`* ${words.notice.topic(event.topic)}`);
-      }
-      const { present } = event;
-      if (present.length > 0) lines.push(words.present(present.slice(0, PRESENT_MAX).map((p) => p.name), present.length));
-      for (const line of event.motd) lines.push(`* ${line}`);
-      return lines;
+      const moved = event.room !== undefined && event.room !== "#main" ? whereabouts(words, event.room, event.topic) : [];
+      return [words.youAre(event.name), ...moved, ...presentLine(words, event.present), ...event.motd.map((line) => `* ${line}`)];
     }
     case "history":
       return event.lines.map(historyLine);
@@ -338,13 +341,8 @@ export function renderPlain(event: Event, words: Words): string[] {
       return [`* ${event.from} -> ${event.to}: ${event.text}`];
     case "notice":
       return [`* ${event.text}`];
-    case "room": {
-      const lines = [`* ${words.notice.nowIn(event.room)}`];
-      if (event.topic !== undefined) lines.push(`* ${words.notice.topic(event.topic)}`);
-      const { present } = event;
-      if (present.length > 0) lines.push(words.present(present.slice(0, PRESENT_MAX).map((p) => p.name), present.length));
-      return lines;
-    }
+    case "room":
+      return [...whereabouts(words, event.room, event.topic), ...presentLine(words, event.present)];
     case "topic":
       return [`* ${words.topicSet(event.from, event.text)}`];
     case "rooms":
