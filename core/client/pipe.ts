@@ -1,10 +1,8 @@
 // `chat connect` in a pipe (or with --raw/--json): stdin to the socket, the room to stdout, and the exit code.
-import { parseInput } from "../wire/commands.ts";
 import { decodeLine, MAX_LINE } from "../wire/framing.ts";
-import { cleanText } from "../wire/sanitize.ts";
 import { pieces } from "./pacer.ts";
 import { renderPlain, wordsFor } from "../wire/messages.ts";
-import { joinRoom, KEEPS_MODE, type RoomOptions } from "./room.ts";
+import { joinRoom, KEEPS_MODE, readAsServer, type RoomOptions } from "./room.ts";
 
 export type ClientMode = "raw" | "plain" | "json";
 
@@ -179,7 +177,7 @@ class PipedLines {
     if (first === undefined || (first !== SLASH && first >= 0x20 && first < 0x7f)) return "say";
     const length = line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
     if (length > this.#maxLine) return "say";
-    const input = parseInput(cleanText(decodeLine(line.subarray(0, length))));
+    const input = readAsServer(decodeLine(line.subarray(0, length)));
     if (input.kind === "quit") return "quit";
     if (input.kind === "mode" && this.#keepMode) {
       this.keptMode = true;

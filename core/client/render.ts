@@ -16,14 +16,14 @@ const RESET = "\x1b[0m";
 /** Marks our own chat lines, with or without colour. */
 const OWN_MARK = "» ";
 
-/** A name in its colour, ours in bold too; as is without colour. */
 /** Text in an SGR style (2 dim, 33 yellow, "1;33"…); as is without colour. */
 export function styled(look: Look, code: string | number, text: string): string {
   return look.color ? `\x1b[${code}m${text}${RESET}` : text;
 }
 
+/** A name in its colour, ours in bold too; as is without colour. */
 export function paintName(who: string, look: Look): string {
-  return look.color ? `\x1b[${who === look.self ? "1;" : ""}${colorOf(who)}m${who}${RESET}` : who;
+  return styled(look, `${who === look.self ? "1;" : ""}${colorOf(who)}`, who);
 }
 
 /** `[14:02]`, local time: live lines (with --timestamps) and history lines alike, so the two read as one transcript. */

@@ -1,5 +1,5 @@
 // Being in a room: connecting, the opening lines, the password, JSON mode or a server that is not chat, and leaving.
-import { parseInput } from "../wire/commands.ts";
+import { parseInput, type Input } from "../wire/commands.ts";
 import { ChatError, formatAddress } from "../errors.ts";
 import { encodeLine, TextLineReader } from "../wire/framing.ts";
 import { Link } from "./link.ts";
@@ -221,7 +221,12 @@ function usableName(options: RoomOptions): string | undefined {
 /** Why a /mode line is not sent: the client reads the server's JSON mode and renders it itself. */
 export const KEEPS_MODE = "chat connect keeps its own mode: use chat connect --json or --raw for other views";
 
-/** Whether the server takes this line for /quit: it cleans the line, then parses it. */
+/** A line as the server reads it: cleaned, then parsed. */
+export function readAsServer(line: string): Input {
+  return parseInput(cleanText(line));
+}
+
+/** Whether the server takes this line for /quit. */
 export function saysQuit(line: string): boolean {
-  return parseInput(cleanText(line)).kind === "quit";
+  return readAsServer(line).kind === "quit";
 }

@@ -1,7 +1,6 @@
 // `chat connect` on a terminal: messages scroll above a prompt line that stays whole, and the terminal is put back on exit.
-import { joinRoom, KEEPS_MODE, saysQuit, type RoomOptions } from "./room.ts";
+import { joinRoom, KEEPS_MODE, readAsServer, saysQuit, type RoomOptions } from "./room.ts";
 import { clusterWidth, displayWidth, LineEditor } from "./editor.ts";
-import { parseInput } from "../wire/commands.ts";
 import { encodeLine, TextLineReader } from "../wire/framing.ts";
 import { cleanText, isBlank } from "../wire/sanitize.ts";
 import { wordsFor } from "../wire/messages.ts";
@@ -182,7 +181,7 @@ export async function runTerminal(options: TerminalOptions): Promise<number> {
 
   /** What the client does with a line typed; false once nothing more may be typed. */
   const submit = (line: string): boolean => {
-    const input = parseInput(cleanText(line));
+    const input = readAsServer(line);
     if (input.kind === "mode") {
       // The client reads the server's JSON mode and renders it; /mode plain would leave it showing nothing.
       notice(KEEPS_MODE);
