@@ -1,6 +1,7 @@
 // The page itself: what the server says, shown as a conversation with its people and rooms; what is typed, sent as on a terminal.
 import type { Event, Presence, RoomInfo, Said } from "../wire/events.ts";
 import { roomLine, wordsFor, type Words } from "../wire/messages.ts";
+import { nameKey } from "../wire/sanitize.ts";
 import { Link } from "./link.ts";
 import { el, nameNode, painted, textNodes, timeNode } from "./view.ts";
 
@@ -206,7 +207,7 @@ function drawPeople(): void {
   drawRooms();
 }
 
-const sameRoom = (a: string, b: string) => a.normalize("NFKC").toLowerCase() === b.normalize("NFKC").toLowerCase();
+const sameRoom = (a: string, b: string) => nameKey(a) === nameKey(b);
 
 function drawRooms(): void {
   if (!state.rooms.some((r) => sameRoom(r.room, state.room))) state.rooms.push({ room: state.room, people: state.people.size, topic: state.topic });
