@@ -20,10 +20,19 @@ async function person(port: number, as: string): Promise<Peer> {
   return peer;
 }
 
+/** A fresh redis-server and two servers of one cluster on it, stopped together (the servers first). */
+async function twoServers() {
+  await using stack = new AsyncDisposableStack();
+  const redis = stack.use(await startRedis());
+  const one = stack.use(await serveClustered(redis));
+  const two = stack.use(await serveClustered(redis));
+  const stop = stack.move();
+  return { redis, one, two, [Symbol.asyncDispose]: () => stop.disposeAsync() };
+}
+
 test("a line, an arrival, a departure, a rename and a topic cross servers, and the sender's echo comes back in the same order", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   const bobName = name("bob");
   const bob = await join(two.port);
@@ -53,9 +62,8 @@ test("a line, an arrival, a departure, a rename and a topic cross servers, and t
 });
 
 test("Present: and /who list the people on every server", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   const bob = await person(two.port, name("bob"));
   const carol = await dial(one.port);
@@ -70,9 +78,8 @@ test("Present: and /who list the people on every server", async () => {
 });
 
 test("a name race across two servers has exactly one winner", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { one, two } = cluster;
   const left = await join(one.port);
   const right = await join(two.port);
   await left.until(new RegExp(`^${escape(right.name)} has arrived$`));
@@ -98,9 +105,8 @@ test("a name race across two servers has exactly one winner", async () => {
 });
 
 test("/msg reaches a person on another server, and only them; /rooms lists the rooms of every server", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   const bob = await person(two.port, name("bob"));
   const carol = await person(two.port, name("carol"));
@@ -127,9 +133,8 @@ test("/msg reaches a person on another server, and only them; /rooms lists the r
 });
 
 test("a newcomer gets the history, on another server and on a server started later", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { redis, one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   const said = [unique("first"), unique("second"), unique("third")];
   for (const text of said) alice.say(text);
@@ -196,9 +201,8 @@ test("kill -9 of a server: its person is announced as lost within 5 s, and the n
 });
 
 test("kill -9 of redis-server: lines said meanwhile are held, then arrive once each, in order, and the chat goes on both ways", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { redis, one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   const bob = await person(two.port, name("bob"));
   await alice.until(new RegExp(`is now known as ${bob.name}$`));
@@ -222,9 +226,8 @@ test("kill -9 of redis-server: lines said meanwhile are held, then arrive once e
 });
 
 test("a newcomer while Redis is away is welcomed once it is back, its name claimed across the cluster", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { redis, one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   await redis.crash();
   await alice.until(/^\* reconnecting to the cluster$/);
@@ -359,9 +362,8 @@ test("with appendfsync always, a line whose sender saw its echo survives kill -9
 });
 
 test("a server the cluster declared dead (stopped for 5 s) drops its people when it wakes, and serves newcomers again", async () => {
-  await using redis = await startRedis();
-  await using one = await serveClustered(redis);
-  await using two = await serveClustered(redis);
+  await using cluster = await twoServers();
+  const { one, two } = cluster;
   const alice = await person(one.port, name("alice"));
   const sleeper = name("sleeper");
   const sleeping = await person(two.port, sleeper);
