@@ -29,13 +29,23 @@ export function cpuPerDelivery(r: Result): number | undefined {
   const delivered = num("delivered")(r);
   return cpu !== undefined && delivered ? (cpu * 1e6) / delivered : undefined;
 }
-/** (peak RSS − RSS before the first client) / connections, in KiB: what the program holds per person, without the runtime's fixed cost. */
-export function memoryPerConnection(r: Result): number | undefined {
-  const peak = num("server.peak_rss_mib")(r);
-  const before = num("server.rss_before_mib")(r);
-  const connected = num("connected")(r);
-  return peak !== undefined && before !== undefined && connected ? ((peak - before) * 1024) / connected : undefined;
+/** (peak − before the first client) / connections, in KiB, of the server's memory as read at path. */
+function perConnection(peakPath: string, beforePath: string): (r: Result) => number | undefined {
+  return (r) => {
+    const peak = num(peakPath)(r);
+    const before = num(beforePath)(r);
+    const connected = num("connected")(r);
+    return peak !== undefined && before !== undefined && connected ? ((peak - before) * 1024) / connected : undefined;
+  };
 }
+/** Of the whole RSS: what the program holds per person, without the runtime's fixed cost. */
+export const memoryPerConnection = perConnection("server.peak_rss_mib", "server.rss_before_mib");
+/**
+ * Of the private memory (RssAnon) alone: without the pages of the executable that a storm touches for
+ * the first time (a runtime's compilers and collector), which the kernel shares and which the whole
+ * RSS counts as if each connection had brought some.
+ */
+export const privateMemoryPerConnection = perConnection("server.private_peak_mib", "server.private_before_mib");
 /** How long the arrival storm lasts: connecting, then until the last arrival line (never quiet: undefined). */
 export function stormSeconds(r: Result): number | undefined {
   const connect = num("connect_ms")(r);
@@ -94,6 +104,7 @@ export const ROWS: Row[] = [
   { scenario: "conns", name: "latency p50 ms", read: num("latency_ms.p50"), digits: 1 },
   { scenario: "conns", name: "latency p99 ms", read: num("latency_ms.p99"), digits: 1 },
   { scenario: "conns", name: "memory per connection KiB", read: memoryPerConnection, digits: 2 },
+  { scenario: "conns", name: "private memory per connection KiB", read: privateMemoryPerConnection, digits: 2 },
   ...server("conns"),
   { scenario: "slow", name: "delivered lines/s", read: num("delivered_per_s"), digits: 0 },
   { scenario: "slow", name: "loss %", read: num("loss_pct"), digits: 2 },
