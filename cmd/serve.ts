@@ -224,7 +224,7 @@ export default defineCommand({
     });
     // Every port is taken before any is announced: a --metrics port in use stops the start before anyone can join.
     const monitor = metrics === undefined ? undefined : serveMetrics(metrics, server);
-    const page = web && serveWeb({ ...web, tls: security.tls, maxLine: options.maxLine }, server, log);
+    const page = web && serveWeb({ ...web, tls: security.tls, maxLine: options.maxLine, lang: options.words.lang }, server, log);
     server.listen();
     if (monitor) log.info(`metrics on ${monitor.url.href}metrics`);
     if (page) log.info(`web page on ${page.url.href}`);

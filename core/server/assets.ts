@@ -2,6 +2,7 @@
 import pageHtml from "../web/index.html" with { type: "text" };
 import pageCss from "../web/page.css" with { type: "text" };
 import { bundlePage } from "./bundle.ts" with { type: "macro" };
+import type { Lang } from "../wire/messages.ts";
 
 /** Only the page's own script, style and socket; no inline script, no frames, no forms sent anywhere. */
 export const CONTENT_SECURITY_POLICY =
@@ -30,12 +31,18 @@ function fingerprinted(name: string, extension: string, body: string, type: stri
   return [`/${name}.${hash}.${extension}`, { body, type, cacheControl: "public, max-age=31536000, immutable", etag: `"${hash}"` }];
 }
 
-/** Every file of the page by its path; `/` asks the browser to check again each time, so a new build is seen at once. */
-export function pageAssets(): Map<string, Asset> {
+/**
+ * Every file of the page by its path; `/` asks the browser to check again each time, so a new build is seen at once.
+ * The page is in the room's language (`<html lang>`), which its script reads for its own words.
+ */
+export function pageAssets(lang: Lang): Map<string, Asset> {
   // The macro runs at build time; a text import of .html is a string, whatever the HTMLBundle type says.
   const [scriptPath, script] = fingerprinted("page", "js", bundlePage(), "text/javascript; charset=utf-8");
   const [stylePath, style] = fingerprinted("page", "css", pageCss as unknown as string, "text/css; charset=utf-8");
-  const html = (pageHtml as unknown as string).replace('src="/page.js"', `src="${scriptPath}"`).replace('href="/page.css"', `href="${stylePath}"`);
+  const html = (pageHtml as unknown as string)
+    .replace('<html lang="en">', `<html lang="${lang}">`)
+    .replace('src="/page.js"', `src="${scriptPath}"`)
+    .replace('href="/page.css"', `href="${stylePath}"`);
   const page: Asset = { body: html, type: "text/html; charset=utf-8", cacheControl: "no-cache", etag: etagOf(html) };
   return new Map([
     ["/", page],

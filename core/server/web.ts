@@ -6,6 +6,7 @@ import type { Arrival } from "../chat/member.ts";
 import type { Transport } from "./connection.ts";
 import type { Log } from "./log.ts";
 import { tlsError, type TlsFiles } from "./tls.ts";
+import type { Lang } from "../wire/messages.ts";
 
 export interface WebOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface WebOptions {
   tls?: TlsFiles;
   /** The longest line a person may send; a frame may hold one line and its newline, with room to spare. */
   maxLine: number;
+  /** The room's language: the page's own words are in it from the start. */
+  lang: Lang;
 }
 
 /** Who a socket came from and what it arrives as; the chat server keeps its connection in `member`. */
@@ -104,7 +107,7 @@ export function originAllowed(origin: string | null, own: string, allowed: reado
 }
 
 export function serveWeb<M>(options: WebOptions, sockets: WebSockets<M>, log: Log): Server<WebPeer<M>> {
-  const assets = pageAssets();
+  const assets = pageAssets(options.lang);
   const scheme = options.tls ? "https" : "http";
   let server: Server<WebPeer<M>>;
   try {

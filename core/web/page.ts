@@ -4,6 +4,7 @@ import { roomLine, wordsFor, type Words } from "../wire/messages.ts";
 import { nameKey } from "../wire/sanitize.ts";
 import { Link } from "./link.ts";
 import { el, nameNode, painted, textNodes, timeNode } from "./view.ts";
+import { pageWordsFor, type PageWords } from "./words.ts";
 
 type Incoming = Event & { ts: number };
 
@@ -33,9 +34,28 @@ const side = byId<HTMLElement>("side");
 const sideToggle = byId<HTMLButtonElement>("side-toggle");
 const joinForm = byId<HTMLFormElement>("join-form");
 const joinInput = byId<HTMLInputElement>("join-room");
+const sendButton = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
 
 /** The room's words, in the language its welcome names: the page says what nc people read. */
 let words: Words = wordsFor("en");
+/** The page's own words, in the room's language: the server names it in `<html lang>`, and again in each welcome. */
+let chrome: PageWords = pageWordsFor(document.documentElement.lang);
+
+/** Puts the page's own words on its buttons, headings and labels. */
+function labelPage(): void {
+  sideToggle.textContent = chrome.sideToggle;
+  side.setAttribute("aria-label", chrome.sideLabel);
+  log.setAttribute("aria-label", chrome.conversation);
+  byId("rooms-title").textContent = chrome.rooms;
+  joinForm.querySelector("label")!.textContent = chrome.joinLabel;
+  joinForm.querySelector("button")!.textContent = chrome.join;
+  byId("people-title").firstChild!.textContent = `${chrome.people} `;
+  meButton.title = chrome.changeName;
+  meButton.setAttribute("aria-label", state.me === undefined ? chrome.yourName : chrome.youAre(state.me));
+  input.setAttribute("aria-label", chrome.lineLabel);
+  input.placeholder = input.type === "password" ? chrome.passwordPlaceholder : chrome.linePlaceholder;
+  sendButton.textContent = chrome.send;
+}
 
 const state = {
   me: undefined as string | undefined,
@@ -93,7 +113,7 @@ const link = new Link(socketUrl, {
     state.welcomed = false;
     state.askedPassword = false;
     state.triedPassword = false;
-    setStatus("connected", false);
+    setStatus(chrome.connected, false);
   },
   line: (text) => {
     let event: Incoming;
@@ -105,10 +125,10 @@ const link = new Link(socketUrl, {
     receive(event);
   },
   lost: (ms) => {
-    if (state.left) return setStatus("you left; press Enter to come back", true);
+    if (state.left) return setStatus(chrome.left, true);
     if (state.welcomed || state.returning) state.returning = true;
     state.welcomed = false;
-    setStatus(`reconnecting in ${Math.ceil(ms / 1000)} s…`, true);
+    setStatus(chrome.reconnecting(Math.ceil(ms / 1000)), true);
   },
 });
 
@@ -196,8 +216,8 @@ function drawPeople(): void {
     ...names.map((p) => {
       const li = el("li");
       li.append(nameNode(p.name));
-      if (p.name === state.me) li.append(el("span", "quiet", " (you)"));
-      if (p.away !== undefined) li.append(el("span", "away", p.away ? ` away: ${p.away}` : " away"));
+      if (p.name === state.me) li.append(el("span", "quiet", chrome.you));
+      if (p.away !== undefined) li.append(el("span", "away", chrome.away(p.away)));
       return li;
     }),
   );
@@ -220,7 +240,7 @@ function drawRooms(): void {
       if (r.topic) button.title = r.topic;
       const current = sameRoom(r.room, state.room);
       button.setAttribute("aria-current", String(current));
-      button.setAttribute("aria-label", `${r.room}, ${r.people} ${r.people === 1 ? "person" : "people"}${current ? ", you are here" : ""}`);
+      button.setAttribute("aria-label", chrome.room(r.room, r.people, current));
       button.addEventListener("click", () => {
         if (!current) send(`/join ${r.room}`);
         closeSide();
@@ -245,7 +265,7 @@ function setRoom(room: string, topic: string | undefined): void {
 function setMe(name: string): void {
   state.me = name;
   meButton.textContent = name;
-  meButton.setAttribute("aria-label", `You are ${name}; change your name`);
+  meButton.setAttribute("aria-label", chrome.youAre(name));
 }
 
 // --- What the server says ---------------------------------------------------
@@ -257,9 +277,9 @@ function receive(event: Incoming): void {
     case "history": {
       const fresh = event.lines.filter(see);
       if (fresh.length === 0) return;
-      mark(state.returning ? "missed while away" : "earlier");
+      mark(state.returning ? chrome.missed : chrome.earlier);
       for (const line of fresh) append(said(line, true));
-      return mark("now");
+      return mark(chrome.now);
     }
     case "message":
     case "me":
@@ -315,11 +335,15 @@ function welcome(event: Extract<Incoming, { type: "welcome" }>): void {
   state.welcomed = true;
   state.hasRooms = event.room !== undefined;
   words = wordsFor(event.lang);
-  document.documentElement.lang = event.lang;
+  if (document.documentElement.lang !== event.lang) {
+    document.documentElement.lang = event.lang;
+    chrome = pageWordsFor(event.lang);
+    labelPage();
+  }
   setMe(event.name);
   setRoom(event.room ?? MAIN, event.topic);
   setPeople(event.present);
-  if (returning) mark("reconnected");
+  if (returning) mark(chrome.reconnected);
   system(event.ts, ...painted(words.youAre(event.name), [event.name]));
   if (event.present.length > 0) {
     const names = event.present.map((p) => p.name);
@@ -366,9 +390,9 @@ function askPassword(): void {
     return;
   }
   state.askedPassword = true;
-  notice("this room has a password: type it and press Enter");
+  notice(chrome.askPassword);
   input.type = "password";
-  input.placeholder = "Room password";
+  input.placeholder = chrome.passwordPlaceholder;
   input.focus();
 }
 
@@ -382,7 +406,7 @@ function send(line: string): boolean {
     return false;
   }
   if (!link.send(line)) {
-    setStatus("not connected: your line waits here", true);
+    setStatus(chrome.notConnected, true);
     return false;
   }
   if (/^\/quit(\s|$)/i.test(line)) {
@@ -401,7 +425,7 @@ form.addEventListener("submit", (e) => {
     state.triedPassword = true;
     state.askedPassword = false;
     input.type = "text";
-    input.placeholder = "Message, or /help";
+    input.placeholder = chrome.linePlaceholder;
     input.value = "";
     return;
   }
@@ -467,7 +491,8 @@ document.addEventListener("visibilitychange", () => {
   updateTitle();
 });
 
-setStatus("connecting…", false);
+labelPage();
+setStatus(chrome.connecting, false);
 setMe(saved() ?? "…");
 updateTitle();
 drawRooms();

@@ -23,6 +23,7 @@ test("the page, its script and its style carry the CSP, nosniff and no-referrer,
   expect(page.headers.get("referrer-policy")).toBe("no-referrer");
   expect(page.headers.get("cache-control")).toBe("no-cache");
   const html = await page.text();
+  expect(html).toContain('<html lang="en">'); // the room's language, which the page's own words follow
   // No inline script: the only script is a file of the page's own.
   expect(html).not.toMatch(/<script(?![^>]*\ssrc=)/);
   const script = /<script type="module" src="(\/page\.[a-z0-9]+\.js)"><\/script>/.exec(html)?.[1];

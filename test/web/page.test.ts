@@ -349,8 +349,10 @@ test("the network drops: the page reconnects by itself, keeps the typed line and
   }
 });
 
-test("--lang zh: the page says what nc people read, in the room's language, names painted", async () => {
+test("--lang zh: the page says what nc people read, in the room's language, names painted; its own words are Chinese too", async () => {
   await using server = await serveWeb(["--lang", "zh"]);
+  // In the room's language from the first paint, before any welcome.
+  expect(await (await fetch(server.url)).text()).toContain('<html lang="zh">');
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(server.url);
@@ -358,6 +360,14 @@ test("--lang zh: the page says what nc people read, in the room's language, name
   await welcome.waitFor();
   const name = (await welcome.locator(".name").textContent())!;
   expect(await page.evaluate(() => document.documentElement.lang)).toBe("zh");
+  expect(await page.locator("#side-toggle").textContent()).toBe("成员与房间");
+  expect(await page.locator("#rooms-title").textContent()).toBe("房间");
+  expect(await page.locator("#people-title").textContent()).toStartWith("成员 ");
+  expect(await page.locator("#join-form button").textContent()).toBe("加入");
+  expect(await page.locator("#say button[type=submit]").textContent()).toBe("发送");
+  expect(await page.locator("#line").getAttribute("placeholder")).toBe("消息，或 /help");
+  expect(await page.locator("#status").textContent()).toBe("已连接");
+  await page.locator("#people li", { hasText: "（你）" }).waitFor();
   const nc = await dial(server.port);
   nc.name = (await nc.until(/^欢迎 (.+)$/))[1]!;
   const arrived = page.locator("#log li.system", { hasText: "上线" }).last();
