@@ -34,7 +34,9 @@ const CROWD_MAX_MS = 1000;
  * arrivals made and the hold kept (the news itself, the welcomes, the door's bookkeeping) has
  * outlived the young generation by then, and left to the collector's pace the heap grows by it
  * instead of reusing it (5000 arrivals: a peak 1.5–3 MiB lower, and steadier). A full collection of a heap
- * of 5000 members takes a few milliseconds; at most one every COLLECT_EVERY_MS.
+ * of 5000 members takes a few milliseconds; at most one every COLLECT_EVERY_MS. Not when the hold
+ * met its cap with the crowd still coming: a full collection stops the event loop, the door with it
+ * (15–130 ms with 10 000 members), while the kernel's queue of connects fills.
  */
 const COLLECT_EVERY_MS = 1000;
 
@@ -84,6 +86,8 @@ export class Turn implements Schedule {
   #crowdUntil = 0;
   /** When the hold began. */
   #crowdSince = 0;
+  /** The hold met its cap with the crowd still coming: the door is busy yet. */
+  #crowdCut = false;
   /** The timer that ends a hold, when nothing else is to be written before. */
   #sleep?: Timer;
   #scheduled = false;
@@ -136,12 +140,15 @@ export class Turn implements Schedule {
   holdForCrowd(): void {
     const now = this.#now();
     if (now < this.#crowdUntil) {
-      this.#crowdUntil = Math.max(this.#crowdUntil, Math.min(this.#crowdSince + CROWD_MAX_MS, now + CROWD_MS));
+      const cap = this.#crowdSince + CROWD_MAX_MS;
+      if (now + CROWD_MS > cap) this.#crowdCut = true;
+      this.#crowdUntil = Math.max(this.#crowdUntil, Math.min(cap, now + CROWD_MS));
       return;
     }
     if (this.#readers.size > 0 || this.#heldChannels.size > 0) return;
     this.#crowdSince = now;
     this.#crowdUntil = now + CROWD_MS;
+    this.#crowdCut = false;
   }
 
   #wake(): void {
@@ -190,7 +197,7 @@ export class Turn implements Schedule {
       // Their readers wait; a held channel is not settled, so its new lines do not schedule it again.
       for (const channel of channels) this.#heldChannels.add(channel);
     } else {
-      if (this.#heldChannels.size > 0 && start - this.#collected >= COLLECT_EVERY_MS) {
+      if (this.#heldChannels.size > 0 && !this.#crowdCut && start - this.#collected >= COLLECT_EVERY_MS) {
         this.#collected = start;
         this.#collect();
       }
