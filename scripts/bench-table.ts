@@ -92,6 +92,7 @@ export const ROWS: Row[] = [
   { scenario: "conns", name: "connect failed", read: num("connect_failed"), digits: 0 },
   { scenario: "conns", name: "all connected, ms", read: num("connect_ms"), digits: 0 },
   { scenario: "conns", name: "connects/s", read: num("connect_per_s"), digits: 0 },
+  { scenario: "conns", name: "connects dropped by the kernel (accept queue full)", read: num("listen_drops"), digits: 0 },
   { scenario: "conns", name: "open after hold", read: num("open_after_hold"), digits: 0 },
   { scenario: "conns", name: "open and got a line", read: num("greeted"), digits: 0 },
   { scenario: "conns", name: "all greeted, ms", read: num("greet_ms"), digits: 0 },

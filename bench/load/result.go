@@ -20,8 +20,10 @@ type result struct {
 	CalibMs        float64  `json:"calib_ms"`
 	Server         *figures `json:"server,omitempty"`
 	MachineBusyPct float64  `json:"machine_busy_pct"`
-	LoadCPUs       float64  `json:"loadgen_cpu_s"`
-	WallS          float64  `json:"wall_s"`
+	// Connects the kernel dropped meanwhile, anywhere on the machine, for a full accept queue.
+	ListenDrops int64   `json:"listen_drops"`
+	LoadCPUs    float64 `json:"loadgen_cpu_s"`
+	WallS       float64 `json:"wall_s"`
 
 	Connected     int      `json:"connected"`
 	ConnectFailed int      `json:"connect_failed"`

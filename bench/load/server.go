@@ -95,6 +95,30 @@ func machineTicks() (busy, total int64) {
 	return
 }
 
+// listenDrops is the kernel's count of connects it dropped because a listening socket's queue of
+// connections waiting to be accepted was full (TcpExt ListenDrops, the whole machine): each such
+// client tries again a second later, so a server that falls behind accepting shows here.
+func listenDrops() int64 {
+	netstat, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return 0
+	}
+	lines := bytes.Split(netstat, []byte("\n"))
+	for i := 0; i+1 < len(lines); i++ {
+		names, values := bytes.Fields(lines[i]), bytes.Fields(lines[i+1])
+		if len(names) == 0 || string(names[0]) != "TcpExt:" || len(values) != len(names) {
+			continue
+		}
+		for k, name := range names {
+			if string(name) == "ListenDrops" {
+				v, _ := strconv.ParseInt(string(values[k]), 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
 func ownCPU() float64 {
 	var u syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
@@ -112,6 +136,7 @@ type watcher struct {
 	died          atomic.Bool
 	stop, stopped chan struct{}
 	busy0, total0 int64
+	drops0        int64
 	own0          float64
 	started       time.Time
 }
@@ -122,6 +147,7 @@ func watch(pid int) *watcher {
 	w.peakKiB.Store(w.before.rssKiB)
 	w.peakAnonKiB.Store(w.before.anonKiB)
 	w.busy0, w.total0 = machineTicks()
+	w.drops0 = listenDrops()
 	w.own0 = ownCPU()
 	go func() {
 		defer close(w.stopped)
@@ -157,6 +183,7 @@ func (w *watcher) finish(r *result) {
 		r.MachineBusyPct = round(100*float64(busy-w.busy0)/float64(total-w.total0), 1)
 	}
 	r.LoadCPUs = round(ownCPU()-w.own0, 2)
+	r.ListenDrops = listenDrops() - w.drops0
 	r.WallS = round(time.Since(w.started).Seconds(), 2)
 	if w.pid <= 0 {
 		return
