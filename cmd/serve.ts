@@ -25,7 +25,7 @@ import {
 } from "../core/options.ts";
 import { parseIp } from "../core/wire/cidr.ts";
 import { ChatServer, type Log, type ServerOptions } from "../core/server/server.ts";
-import { serveWeb } from "../core/server/web.ts";
+import { pageLink, serveWeb } from "../core/server/web.ts";
 import { loadBans, saveBans } from "../core/server/state.ts";
 import type { TlsFiles } from "../core/server/tls.ts";
 import { createLog, readFlagFile, readSecret, sharedArgs } from "./shared.ts";
@@ -227,7 +227,7 @@ export default defineCommand({
     const page = web && serveWeb({ ...web, tls: security.tls, maxLine: options.maxLine, lang: options.words.lang }, server, log);
     server.listen();
     if (monitor) log.info(`metrics on ${monitor.url.href}metrics`);
-    if (page) log.info(`web page on ${page.url.href}`);
+    if (page) log.info(`web page on ${pageLink(page)}`);
     if (security.tls) log.info("TLS is on");
     if (security.password) log.info("the room has a password");
     await signalled;

@@ -87,6 +87,11 @@ export function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
+/** An address a listener on host is reached at from this machine: a wildcard (`0.0.0.0`, `::`) is reached on loopback. */
+export function reachableHost(host: string): string {
+  return host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+}
+
 /** `127.0.0.1:8000`, `[::1]:8000`. */
 export function formatAddress(host: string, port: number): string {
   return `${formatHost(host)}:${port}`;

@@ -2,7 +2,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { AccessList } from "./access.ts";
 import type { Secret } from "../chat/secret.ts";
-import { describeSocketError, ChatError, errorCode, formatAddress } from "../errors.ts";
+import { describeSocketError, ChatError, errorCode, formatAddress, reachableHost } from "../errors.ts";
 import { Connection, type Transport, type Venue } from "./connection.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { ClusterStats, ClusterWatcher } from "../bus/redis/cluster.ts";
@@ -202,7 +202,7 @@ export class ChatServer {
     this.#log.debug(backlog ? `accept queue deepened to ${backlog} (the kernel caps it at net.core.somaxconn)` : "accept queue left as Bun made it");
     this.#log.info(`listening on ${formatAddress(hostname, listening)}`);
     // Every address of this machine: one that works from here.
-    const reach = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "::" ? "::1" : hostname;
+    const reach = reachableHost(hostname);
     const [flag, nc] = tls ? ["--tls ", "ncat --ssl"] : ["", "nc"];
     this.#log.info(`join with: chat connect ${flag}${formatAddress(reach, listening)}, or ${nc} ${reach} ${listening}`);
   }

@@ -1,6 +1,6 @@
 // The browser side: Bun.serve with the page, /healthz, and /ws, whose upgrades are checked for their Origin and then handed to the chat server.
 import type { Server, ServerWebSocket } from "bun";
-import { ChatError, describeSocketError } from "../errors.ts";
+import { ChatError, describeSocketError, formatAddress, reachableHost } from "../errors.ts";
 import { pageAssets, SECURITY_HEADERS, type Asset } from "./assets.ts";
 import type { Arrival } from "../chat/member.ts";
 import type { Transport } from "./connection.ts";
@@ -104,6 +104,12 @@ export function originAllowed(origin: string | null, own: string, allowed: reado
   if (origin === null) return true;
   const normal = origin.toLowerCase();
   return normal === own.toLowerCase() || allowed.includes("*") || allowed.some((o) => o.toLowerCase() === normal);
+}
+
+/** The page's address as a link that works from this machine: a wildcard listener is shown on loopback. */
+export function pageLink(server: Server<unknown>): string {
+  const { protocol, hostname, port } = server.url;
+  return `${protocol}//${formatAddress(reachableHost(hostname.replace(/^\[(.*)\]$/, "$1")), Number(port))}/`;
 }
 
 export function serveWeb<M>(options: WebOptions, sockets: WebSockets<M>, log: Log): Server<WebPeer<M>> {

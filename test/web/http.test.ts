@@ -1,10 +1,12 @@
 // The web side without a browser: headers, the Origin check, the binary alone in a folder, and WebSocket members held to the same limits as TCP ones.
 import { afterEach, expect, test } from "bun:test";
+import type { Server } from "bun";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { closePeers, dial, escape, join, run, unique } from "../helpers.ts";
 import { closeSockets, openSocket, serveWeb } from "./browser.ts";
+import { pageLink } from "../../core/server/web.ts";
 
 afterEach(() => {
   closePeers();
@@ -57,6 +59,15 @@ test("the page, its script and its style carry the CSP, nosniff and no-referrer,
   const plain = await fetch(new URL("/ws", server.url));
   expect(plain.status).toBe(426);
   expect(plain.headers.get("upgrade")).toBe("websocket");
+});
+
+test("the page's link in the log is one that works from here: a wildcard listener is shown on loopback", () => {
+  const link = (url: string) => pageLink({ url: new URL(url) } as Server<unknown>);
+  expect(link("http://0.0.0.0:8080/")).toBe("http://127.0.0.1:8080/");
+  expect(link("https://[::]:8443/")).toBe("https://[::1]:8443/");
+  expect(link("http://127.0.0.1:8080/")).toBe("http://127.0.0.1:8080/");
+  expect(link("http://[::1]:8080/")).toBe("http://[::1]:8080/");
+  expect(link("http://chat.example.org:8080/")).toBe("http://chat.example.org:8080/");
 });
 
 test("the compiled binary serves the page from an empty folder, with nothing beside it", async () => {
