@@ -86,13 +86,12 @@ export class Turn implements Schedule {
   #crowdUntil = 0;
   /** When the hold began. */
   #crowdSince = 0;
-  /** The hold met its cap with the crowd still coming: the door is busy yet. */
-  #crowdCut = false;
   /** The timer that ends a hold, when nothing else is to be written before. */
   #sleep?: Timer;
   #scheduled = false;
   #scratch = new Uint8Array(0);
-  #lastFlush = 0;
+  /** When the last turn wrote; none yet, so the first turn has nothing to coalesce with. */
+  #lastFlush = -Infinity;
   #held = false;
   readonly #now: () => number;
 
@@ -140,15 +139,12 @@ export class Turn implements Schedule {
   holdForCrowd(): void {
     const now = this.#now();
     if (now < this.#crowdUntil) {
-      const cap = this.#crowdSince + CROWD_MAX_MS;
-      if (now + CROWD_MS > cap) this.#crowdCut = true;
-      this.#crowdUntil = Math.max(this.#crowdUntil, Math.min(cap, now + CROWD_MS));
+      this.#crowdUntil = Math.max(this.#crowdUntil, Math.min(this.#crowdSince + CROWD_MAX_MS, now + CROWD_MS));
       return;
     }
     if (this.#readers.size > 0 || this.#heldChannels.size > 0) return;
     this.#crowdSince = now;
     this.#crowdUntil = now + CROWD_MS;
-    this.#crowdCut = false;
   }
 
   #wake(): void {
@@ -197,7 +193,9 @@ export class Turn implements Schedule {
       // Their readers wait; a held channel is not settled, so its new lines do not schedule it again.
       for (const channel of channels) this.#heldChannels.add(channel);
     } else {
-      if (this.#heldChannels.size > 0 && !this.#crowdCut && start - this.#collected >= COLLECT_EVERY_MS) {
+      // A hold that ran to its cap ended with the crowd still coming.
+      const calm = this.#crowdUntil < this.#crowdSince + CROWD_MAX_MS;
+      if (this.#heldChannels.size > 0 && calm && start - this.#collected >= COLLECT_EVERY_MS) {
         this.#collected = start;
         this.#collect();
       }

@@ -8,8 +8,6 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 /** Resolves after the turn's flush: setImmediate callbacks run in order. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** Past the turn's end even for a line or two, which waits COALESCE_MS (1 ms) to go out with more. */
-const turnEnded = () => Bun.sleep(3);
 /** Resolves once the turn has written everything, a short wait for a trickle included. */
 async function flushed(turn: Turn): Promise<void> {
   for (let i = 0; i < 1000 && !turn.idle; i++) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -290,7 +288,7 @@ test("while the crowd keeps coming the hold is stretched, but a second after it 
   for (clock = 80; clock < 1000; clock += 80) {
     turn.holdForCrowd(); // still coming: 100 more, but never past 1000
     channel.append(enc("b\n"));
-    await turnEnded();
+    await nextTurn();
     expect(text()).toBe("");
   }
   clock = 1000; // 1040 was asked for; the cap ends the hold here
@@ -305,9 +303,9 @@ test("once the crowd stops, the hold ends 100 ms after the last newcomer", async
   channel.append(enc("a\n"));
   clock = 60;
   turn.holdForCrowd(); // until 160
-  await turnEnded();
+  await nextTurn();
   clock = 150;
-  await turnEnded();
+  await nextTurn();
   expect(peers[0]!.socket.text).toBe("");
   clock = 160;
   await flushed(turn);
@@ -322,7 +320,7 @@ test("when a crowd has passed, its garbage is collected once before the news goe
     clock = at;
     turn.holdForCrowd();
     channel.append(enc(line));
-    await turnEnded();
+    await nextTurn();
     expect(peers[0]!.socket.text).not.toEndWith(line); // held
     expect(collections).toBe(expected); // not while holding
     clock = at + 100;
@@ -348,7 +346,7 @@ test("a hold cut short by its cap while the crowd still comes collects nothing: 
   for (clock = 80; clock < 1000; clock += 80) {
     turn.holdForCrowd(); // still coming when the cap ends the hold
     channel.append(enc("b\n"));
-    await turnEnded();
+    await nextTurn();
     expect(peers[0]!.socket.text).toBe(""); // held
   }
   clock = 1000;
@@ -359,7 +357,7 @@ test("a hold cut short by its cap while the crowd still comes collects nothing: 
   clock = 5000;
   turn.holdForCrowd();
   channel.append(enc("c\n"));
-  await turnEnded();
+  await nextTurn();
   expect(peers[0]!.socket.text).not.toEndWith("c\n"); // held
   clock = 5100;
   await flushed(turn);
