@@ -50,8 +50,7 @@ function labelPage(): void {
   joinForm.querySelector("label")!.textContent = chrome.joinLabel;
   joinForm.querySelector("button")!.textContent = chrome.join;
   byId("people-title").firstChild!.textContent = `${chrome.people} `;
-  meButton.title = chrome.changeName;
-  meButton.setAttribute("aria-label", state.me === undefined ? chrome.yourName : chrome.youAre(state.me));
+  meButton.title = chrome.changeName; // its label names the name: setMe
   input.setAttribute("aria-label", chrome.lineLabel);
   input.placeholder = input.type === "password" ? chrome.passwordPlaceholder : chrome.linePlaceholder;
   sendButton.textContent = chrome.send;

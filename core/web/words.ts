@@ -10,8 +10,6 @@ export interface PageWords {
   join: string;
   people: string;
   changeName: string;
-  /** The name button's label before the name is known. */
-  yourName: string;
   youAre: (name: string) => string;
   lineLabel: string;
   linePlaceholder: string;
@@ -43,7 +41,6 @@ const ENGLISH: PageWords = {
   join: "Join",
   people: "People",
   changeName: "Change your name",
-  yourName: "Your name; change it",
   youAre: (name) => `You are ${name}; change your name`,
   lineLabel: "Message, or a /command",
   linePlaceholder: "Message, or /help",
@@ -73,7 +70,6 @@ const CHINESE: PageWords = {
   join: "加入",
   people: "成员",
   changeName: "更改名字",
-  yourName: "你的名字（点此更改）",
   youAre: (name) => `你是 ${name}（点此更改名字）`,
   lineLabel: "消息，或 /命令",
   linePlaceholder: "消息，或 /help",

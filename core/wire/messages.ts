@@ -309,7 +309,8 @@ export function historyLine(said: Said): string {
 
 /** `* you are now in #ROOM` and its topic, if it has one. */
 function whereabouts(words: Words, room: string, topic: string | undefined): string[] {
-  return topic === undefined ? [`* ${words.notice.nowIn(room)}`] : [`* ${words.notice.nowIn(room)}`, `* ${words.notice.topic(topic)}`];
+  const here = `* ${words.notice.nowIn(room)}`;
+  return topic === undefined ? [here] : [here, `* ${words.notice.topic(topic)}`];
 }
 
 /** `Present: …` with the first PRESENT_MAX names and how many in all; nothing when nobody else is there. */

@@ -48,13 +48,8 @@ export class ClusterUnreachable extends Error {
     readonly where: string,
     why?: "refused" | "refused TLS",
   ) {
-    super(
-      why === "refused TLS"
-        ? `Redis at ${where} refused the connection (a wrong or missing password, a certificate not signed by a CA this server trusts (--redis-ca), or not Redis over TLS?)`
-        : why
-          ? `Redis at ${where} refused the connection (a wrong or missing password, or not Redis?)`
-          : `cannot reach Redis at ${where}`,
-    );
+    const suspects = why === "refused TLS" ? "a certificate not signed by a CA this server trusts (--redis-ca), or not Redis over TLS" : "or not Redis";
+    super(why ? `Redis at ${where} refused the connection (a wrong or missing password, ${suspects}?)` : `cannot reach Redis at ${where}`);
   }
 }
 
@@ -235,7 +230,7 @@ export class RedisBus implements Bus {
    * which the reaper turns into `NAME has left (lost)` and a freed name if the server dies.
    */
   #effects(change: Shared): Effect[] {
-    if (change.by.node !== this.node) return [];
+    if (change.by.node !== this.node) return NO_EFFECTS;
     switch (change.kind) {
       case "join":
       case "rename": {

@@ -118,7 +118,7 @@ export class Reader {
       // One entry holds a batch of an origin's changes, one per line, numbered on from its first.
       for (let at = 0, seq = first; ; seq++) {
         const end = data.indexOf("\n", at);
-        this.#one(id, origin, seq, end < 0 ? (at === 0 ? data : data.slice(at)) : data.slice(at, end), lag);
+        this.#one(id, origin, seq, data.slice(at, end < 0 ? data.length : end), lag);
         if (end < 0) break;
         at = end + 1;
       }
