@@ -221,6 +221,7 @@ export class Turn implements Schedule {
     const later = holding && (this.#readers.size > 0 || this.#heldChannels.size > 0);
     this.#scheduled = now || later;
     if (now) setImmediate(this.#end);
-    else if (later) this.#sleep = setTimeout(this.#end, this.#crowdUntil - this.#lastFlush);
+    // This turn's own writes may have outlasted the hold: then it ends at once (a timer in the past is a warning).
+    else if (later) this.#sleep = setTimeout(this.#end, Math.max(0, this.#crowdUntil - this.#lastFlush));
   };
 }

@@ -365,6 +365,31 @@ test("a hold cut short by its cap while the crowd still comes collects nothing: 
   expect(collections).toBe(1);
 });
 
+test("a hold that the turn's own writes outlasted ends at once, without a warning for a timer in the past", async () => {
+  let clock = 50;
+  const { turn, channel, peers } = room(1, undefined, () => clock);
+  const slow = new FakeSocket();
+  const welcome = new Outbox({ write: (data, offset, length) => ((clock = 250), slow.write(data, offset, length)), shutdown: () => {}, terminate: () => {} }, turn, {
+    maxQueue: 1 << 20,
+    onOverflow: () => {},
+  });
+  const warnings: string[] = [];
+  const warned = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on("warning", warned);
+  try {
+    turn.holdForCrowd(); // until 150
+    channel.append(enc("a\n"));
+    welcome.send(enc("You are x\n")); // written in this turn, which the write makes last until 250
+    await flushed(turn);
+    expect(slow.text).toBe("You are x\n");
+    expect(peers[0]!.socket.text).toBe("a\n");
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a warning is emitted on a later tick
+    expect(warnings).toEqual([]);
+  } finally {
+    process.off("warning", warned);
+  }
+});
+
 test("a new hold waits until every reader has written what the last one kept back", async () => {
   const { turn, channel, peers } = room(2);
   turn.holdForCrowd();
