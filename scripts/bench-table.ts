@@ -58,6 +58,8 @@ const server = (scenario: string): Row[] => [
   { scenario, name: "server peak RSS MiB", read: num("server.peak_rss_mib"), digits: 1 },
   // RssAnon: RSS without the pages of the executable (a Bun binary's code, shared and droppable; a Go server has few).
   { scenario, name: "server peak private (RssAnon) MiB", read: num("server.private_peak_mib"), digits: 1 },
+  // RssFile: those pages, at their highest (sampled, so not always at the same moment as the peak above).
+  { scenario, name: "server peak executable pages (RssFile) MiB", read: num("server.code_peak_mib"), digits: 1 },
   { scenario, name: "server CPU s", read: num("server.cpu_s"), digits: 2 },
   { scenario, name: "CPU calibration ms", read: num("calib_ms"), digits: 1 },
 ];

@@ -20,10 +20,13 @@ type figures struct {
 	PeakMiB   float64 `json:"peak_rss_mib"`
 	// The part of RSS that is the process's own (RssAnon): not the pages of its executable, which
 	// the kernel shares and can drop and read again. A Go server's RSS is nearly all of this kind.
-	PrivateBeforeMiB float64  `json:"private_before_mib"`
-	PrivatePeakMiB   float64  `json:"private_peak_mib"`
-	CPUs             *float64 `json:"cpu_s,omitempty"`
-	Died             bool     `json:"died"`
+	PrivateBeforeMiB float64 `json:"private_before_mib"`
+	PrivatePeakMiB   float64 `json:"private_peak_mib"`
+	// The executable's pages (RssFile) at their highest: the code a runtime has run, mapped from its
+	// file. A Bun server's is most of its RSS at rest and grows as a storm runs its compilers.
+	CodePeakMiB float64  `json:"code_peak_mib"`
+	CPUs        *float64 `json:"cpu_s,omitempty"`
+	Died        bool     `json:"died"`
 }
 
 type sample struct {
@@ -31,6 +34,7 @@ type sample struct {
 	rssKiB   int64
 	hwmKiB   int64
 	anonKiB  int64
+	fileKiB  int64
 	cpuTicks int64
 }
 
@@ -57,6 +61,8 @@ func sampleOf(pid int) (s sample) {
 			s.hwmKiB, _ = strconv.ParseInt(string(f[1]), 10, 64)
 		case "RssAnon:":
 			s.anonKiB, _ = strconv.ParseInt(string(f[1]), 10, 64)
+		case "RssFile:":
+			s.fileKiB, _ = strconv.ParseInt(string(f[1]), 10, 64)
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -133,6 +139,7 @@ type watcher struct {
 	before        sample
 	peakKiB       atomic.Int64
 	peakAnonKiB   atomic.Int64
+	peakFileKiB   atomic.Int64
 	died          atomic.Bool
 	stop, stopped chan struct{}
 	busy0, total0 int64
@@ -146,6 +153,7 @@ func watch(pid int) *watcher {
 	w.before = sampleOf(pid)
 	w.peakKiB.Store(w.before.rssKiB)
 	w.peakAnonKiB.Store(w.before.anonKiB)
+	w.peakFileKiB.Store(w.before.fileKiB)
 	w.busy0, w.total0 = machineTicks()
 	w.drops0 = listenDrops()
 	w.own0 = ownCPU()
@@ -167,6 +175,9 @@ func watch(pid int) *watcher {
 				}
 				if s.anonKiB > w.peakAnonKiB.Load() {
 					w.peakAnonKiB.Store(s.anonKiB)
+				}
+				if s.fileKiB > w.peakFileKiB.Load() {
+					w.peakFileKiB.Store(s.fileKiB)
 				}
 			}
 		}
@@ -200,7 +211,11 @@ func (w *watcher) finish(r *result) {
 	if after.anonKiB > anon {
 		anon = after.anonKiB
 	}
-	f := &figures{Pid: w.pid, BeforeMiB: mib(w.before.rssKiB), AfterMiB: mib(after.rssKiB), PeakMiB: mib(peak), PrivateBeforeMiB: mib(w.before.anonKiB), PrivatePeakMiB: mib(anon)}
+	code := w.peakFileKiB.Load()
+	if after.fileKiB > code {
+		code = after.fileKiB
+	}
+	f := &figures{Pid: w.pid, BeforeMiB: mib(w.before.rssKiB), AfterMiB: mib(after.rssKiB), PeakMiB: mib(peak), PrivateBeforeMiB: mib(w.before.anonKiB), PrivatePeakMiB: mib(anon), CodePeakMiB: mib(code)}
 	f.Died = !after.alive || w.died.Load()
 	if after.alive && w.before.alive {
 		f.CPUs = ptr(round(float64(after.cpuTicks-w.before.cpuTicks)/ticksPerSecond, 2))
