@@ -696,16 +696,27 @@ export class Hub {
    */
   #welcome(member: Member, local: Local, person: Person, arriving: boolean): void {
     const room = person.room;
+    let welcome: Uint8Array;
     // In #main a newcomer on nc sees the welcome and nothing more (/topic shows the topic), built from the names already encoded.
     if (arriving && !local.json && room === this.#main) {
       const { roster } = room;
-      member.send(encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd));
+      welcome = encodeWelcome(this.#words, person.name, roster.listed(PRESENT_MAX), roster.size, this.#motd);
     } else {
-      const present = room.roster.all.filter((p) => p.name !== person.name);
-      const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;
-      this.#send(member, room.topic === undefined ? welcome : { ...welcome, topic: room.topic }, local.json);
+      welcome = this.#rendered(this.#welcomeEvent(person, room), local.json);
     }
-    if (room.history.size > 0) this.#send(member, { type: "history", lines: room.history.lines(), room: room.tag }, local.json);
+    if (room.history.size === 0) return member.send(welcome);
+    // One send, so one write: the history comes with the welcome, before anything else.
+    const history = this.#rendered({ type: "history", lines: room.history.lines(), room: room.tag }, local.json);
+    const both = new Uint8Array(welcome.length + history.length);
+    both.set(welcome);
+    both.set(history, welcome.length);
+    member.send(both);
+  }
+
+  #welcomeEvent(person: Person, room: Room): Event {
+    const present = room.roster.all.filter((p) => p.name !== person.name);
+    const welcome = { type: "welcome", name: person.name, present, motd: this.#motd, lang: this.#words.lang, room: room.tag, ...this.#limits } as const;
+    return room.topic === undefined ? welcome : { ...welcome, topic: room.topic };
   }
 
   /** What an operator did is told to the room it concerns, and to the operator if elsewhere. */
@@ -716,6 +727,10 @@ export class Hub {
   }
 
   #send(member: Member, event: Event, json = this.#locals.get(member)?.json ?? false): void {
-    member.send(new Rendered(event, this.#now(), this.#words).bytes(json));
+    member.send(this.#rendered(event, json));
+  }
+
+  #rendered(event: Event, json: boolean): Uint8Array {
+    return new Rendered(event, this.#now(), this.#words).bytes(json);
   }
 }

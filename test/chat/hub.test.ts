@@ -7,9 +7,11 @@ import { wordsFor } from "../../core/wire/messages.ts";
 
 class Fake implements Member {
   readonly lines: string[] = [];
+  sends = 0;
   closed = false;
   constructor(readonly address: string) {}
   send(bytes: Uint8Array): void {
+    this.sends++;
     this.lines.push(...new TextDecoder().decode(bytes).split("\n").slice(0, -1));
   }
   close(): void {
@@ -68,6 +70,11 @@ test("history replays chat lines, oldest first, marked with their time; never pr
   const late = new Fake("late:1");
   hub.join(late);
   expect(late.lines).toEqual(["You are late:1", "Present: a:1", "[03:04] * a:1 two", "[03:04] a:1: three"]);
+  expect(late.sends).toBe(1); // the history comes with the welcome: one write, nothing between them
+  const json = new Fake("json:1");
+  hub.join(json, { json: true });
+  expect(json.lines.map((line) => JSON.parse(line).type)).toEqual(["welcome", "history"]);
+  expect(json.sends).toBe(1);
 });
 
 test("/nick refuses taken names regardless of case, and invalid ones", () => {
