@@ -74,16 +74,36 @@ test("lines broadcast in one turn reach each outbox in one write, from the same 
 test("lines sent to one member alone keep their place among the broadcasts", async () => {
   const { channel, peers } = room(2);
   const [a, b] = peers;
-  a!.outbox.send(enc("just for a\n"));
+  a!.outbox.send(enc("just for a\n")); // nothing waits for a: written at once
+  expect(a!.socket.writes).toEqual(["just for a\n"]);
   channel.append(enc("x has arrived\n"));
-  a!.outbox.send(enc("again for a\n"));
+  a!.outbox.send(enc("again for a\n")); // behind the broadcast: waits for the turn, with it
   b!.outbox.send(enc(`${"y".repeat(10_000)}\n`));
   channel.append(enc("x: hi\n"));
-  await nextTurn();
-  expect(a!.socket.text).toBe("just for a\nx has arrived\nagain for a\nx: hi\n");
-  expect(b!.socket.text).toBe(`x has arrived\n${"y".repeat(10_000)}\nx: hi\n`);
   expect(a!.socket.writes.length).toBe(1);
-  expect(b!.socket.writes.length).toBe(1);
+  expect(b!.socket.writes).toEqual([]);
+  await nextTurn();
+  expect(a!.socket.writes).toEqual(["just for a\n", "x has arrived\nagain for a\nx: hi\n"]);
+  expect(b!.socket.writes).toEqual([`x has arrived\n${"y".repeat(10_000)}\nx: hi\n`]);
+});
+
+test("a line for an outbox with nothing waiting goes out from the caller's bytes; one that has to wait is a copy", async () => {
+  const { peers } = room(1);
+  const { socket, outbox } = peers[0]!;
+  const reused = enc("welcome\n");
+  outbox.send(reused);
+  expect(socket.buffers).toEqual([reused]);
+  expect(socket.buffers[0]).toBe(reused); // not copied
+  socket.room = 3; // the kernel takes 3 bytes, then nothing
+  outbox.send(reused);
+  expect(socket.writes).toEqual(["welcome\n", "wel"]);
+  reused.set(enc("XXXXXXXX")); // the caller reuses its buffer: what waits is a copy
+  outbox.send(enc("next\n")); // behind what waits: not written until the kernel has room
+  expect(socket.writes.length).toBe(2);
+  socket.room = Infinity;
+  outbox.drained();
+  await nextTurn();
+  expect(socket.text).toBe("welcome\nwelcome\nnext\n");
 });
 
 test("a newcomer gets what is broadcast after it subscribes; one who leaves keeps what came before", async () => {
