@@ -87,6 +87,20 @@ interface Local {
   after?: { text: string; extra: { code: string; name?: string } }[];
 }
 
+/** A newcomer's name being claimed: one object per newcomer, where closures would make several. */
+interface Claim {
+  readonly local: Local;
+  readonly room: string;
+  readonly owner: string;
+  /** Its address is still to be tried, after the name it asked for (never when anonymous). */
+  byAddress: boolean;
+  /** The name it joined under, once claimed. */
+  joinedAs?: string;
+}
+
+/** Arriving as by default: in #main, plain text, under its address or a guest name. */
+const AS_DEFAULT: Arrival = Object.freeze({});
+
 /** An event rendered at most once per form, whatever the number of members. */
 class Rendered implements Line {
   #plain?: Uint8Array;
@@ -192,7 +206,7 @@ export class Hub {
    * A newcomer: its name is claimed, then its join goes to the bus; it is welcomed when the join
    * comes back. Returns its name, or undefined while a cluster is still answering the claim.
    */
-  join(member: Member, arrival: Arrival = {}): string | undefined {
+  join(member: Member, arrival: Arrival = AS_DEFAULT): string | undefined {
     const id = ++this.#ids;
     const local: Local = { who: { node: this.#node, id }, member, json: arrival.json ?? false, published: false, pending: 1, lines: 0 };
     this.#locals.set(member, local);
@@ -210,28 +224,46 @@ export class Hub {
       if (fault) (local.after ??= []).push({ text: this.#says.roomInvalid(`#${name}`, fault), extra: { code: "room_invalid", name } });
       else room = name;
     }
-    let joinedAs: string | undefined;
-    const owner = ownerOf(local.who);
     // The name asked for, then the address (unless anonymous), then guest-1, guest-2, …: the first one claimed.
-    let byAddress = !this.#anonymous;
-    const fallback = (): string => {
-      if (!byAddress) return `guest-${++this.#guests}`;
-      byAddress = false;
-      return member.address;
-    };
-    const attempt = (name: string, asked: boolean): void =>
-      settle(this.#bus.names.claim(nameKey(name), owner), (ok) => {
-        if (!ok) {
-          if (asked) (local.after ??= []).push({ text: this.#says.nameTaken(name), extra: { code: "name_taken", name } });
-          return attempt(fallback(), false);
-        }
-        if (this.#locals.get(member) !== local) return this.#bus.names.release(nameKey(name), owner); // gone meanwhile
-        joinedAs = name;
-        local.published = true;
-        this.#bus.publish({ kind: "join", by: local.who, name, room, ...(member.ip === undefined ? {} : { ip: member.ip }) });
-      });
-    attempt(first ?? fallback(), first !== undefined);
-    return joinedAs;
+    const claim: Claim = { local, room, owner: ownerOf(local.who), byAddress: !this.#anonymous };
+    this.#claim(claim, first ?? this.#fallback(claim), first !== undefined);
+    return claim.joinedAs;
+  }
+
+  /** The next name to try when the one before was taken. */
+  #fallback(claim: Claim): string {
+    if (!claim.byAddress) return `guest-${++this.#guests}`;
+    claim.byAddress = false;
+    return claim.local.member.address;
+  }
+
+  /** Claims name for a newcomer; joins under it once claimed, or tries the next one. */
+  #claim(claim: Claim, name: string, asked: boolean): void {
+    const answer = this.#bus.names.claim(nameKey(name), claim.owner);
+    if (typeof answer === "boolean") this.#claimed(claim, name, asked, answer);
+    else this.#claimLater(answer, claim, name, asked);
+  }
+
+  /** A cluster answers later. Apart from #claim: a method holding closures makes a scope at every call, and one process answers at once. */
+  #claimLater(answer: Promise<boolean>, claim: Claim, name: string, asked: boolean): void {
+    void answer.then(
+      (ok) => this.#claimed(claim, name, asked, ok),
+      () => this.#claimed(claim, name, asked, false),
+    );
+  }
+
+  #claimed(claim: Claim, name: string, asked: boolean, ok: boolean): void {
+    const { local, room } = claim;
+    const { member } = local;
+    if (!ok) {
+      if (asked) (local.after ??= []).push({ text: this.#says.nameTaken(name), extra: { code: "name_taken", name } });
+      return this.#claim(claim, this.#fallback(claim), false);
+    }
+    if (this.#locals.get(member) !== local) return this.#bus.names.release(nameKey(name), claim.owner); // gone meanwhile
+    claim.joinedAs = name;
+    local.published = true;
+    const by = local.who;
+    this.#bus.publish(member.ip === undefined ? { kind: "join", by, name, room } : { kind: "join", by, name, room, ip: member.ip });
   }
 
   /** /quit and the socket's close both end here: announced once. */
@@ -598,7 +630,9 @@ export class Hub {
       if (local) (local.after ??= []).push({ text: this.#says.tooManyRooms, extra: { code: "too_many_rooms" } });
       room = this.#main;
     }
-    const person: Person = { who: change.by, name: change.name, key: nameKey(change.name), room, op: false, ...(change.ip === undefined ? {} : { ip: change.ip }) };
+    const { by: who, name } = change;
+    const key = nameKey(name);
+    const person: Person = change.ip === undefined ? { who, name, key, room, op: false } : { who, name, key, room, op: false, ip: change.ip };
     this.#register(person);
     if (member && local) this.#welcome(member, local, person, true);
     room.audience.send(new Rendered({ type: "join", name: person.name, room: room.tag }, this.#now(), this.#words)); // before adding: not to them
@@ -608,8 +642,9 @@ export class Hub {
     room.audience.add(member, local.json);
     this.#joined++;
     member.joined?.(person.name, person.room.tag);
-    for (const { text, extra } of local.after ?? []) this.tell(member, text, extra);
-    delete local.after;
+    if (!local.after) return;
+    for (const { text, extra } of local.after) this.tell(member, text, extra);
+    local.after = undefined;
   }
 
   /** Out of the chat (a leave, a kick, a ban): told why if one of ours, announced to the room, its name given back. */

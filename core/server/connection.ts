@@ -98,6 +98,16 @@ export type Stage =
   /** The stay is over: nothing it sends is read. why is what the metrics count once the socket closes. */
   | { kind: "out"; why: Disconnect | "refused" };
 
+/** Nothing came behind a password's answer (shared: most newcomers have no password to answer). */
+const NO_LINES: readonly string[] = Object.freeze([]);
+
+/**
+ * A timer's callbacks, with the connection as their argument: a closure in open() would make a
+ * scope at every call, for every newcomer, although most never start a timer.
+ */
+const terminate = (c: Connection) => c.outbox.terminate();
+const loginTimeout = (c: Connection) => c.loginTimeout();
+
 /** The stages that hold nothing are shared: a crowd arriving does not make one of each per person. */
 const NEW: Stage = Object.freeze({ kind: "new" });
 const LOBBY: Stage = Object.freeze({ kind: "lobby" });
@@ -231,13 +241,13 @@ export class Connection implements Member, Writable {
       return this.outbox.terminate();
     }
     if (refusal && tls) {
-      const timer = setTimeout(() => this.outbox.terminate(), loginTimeoutMs);
+      const timer = setTimeout(terminate, loginTimeoutMs, this);
       return this.#move({ kind: "refusing", refusal, timer });
     }
     if (refusal) return this.#goodbye(refusal, "refused");
     if (!tls && !password) return this.#enter();
     // Scanners and plain clients on a TLS port send nothing useful: they get this long, then are closed.
-    const timer = setTimeout(() => this.#loginTimeout(), loginTimeoutMs);
+    const timer = setTimeout(loginTimeout, loginTimeoutMs, this);
     if (tls) this.#move({ kind: "handshake", timer });
     else this.#askPassword(password!, timer);
   }
@@ -268,16 +278,21 @@ export class Connection implements Member, Writable {
     let bytes = chunk;
     if (this.#telnet || chunk.includes(IAC)) bytes = (this.#telnet ??= new Telnet()).strip(chunk);
     if (stage.kind === "lobby") this.#arrival(); // its first bytes have come
-    const lines = (this.#lines ??= {
-      reader: new LineReader(this.#venue.rules.maxLine),
-      onLine: (line) => this.#line(line),
-      onTooLong: () => this.#tooLong(),
-    });
+    const lines = this.#lines ?? this.#startReading();
     lines.reader.push(bytes, lines.onLine, lines.onTooLong);
     // Its first lines are all in (a line cut short may be one more): in, as they asked.
     const now = this.stage;
     if (now.kind === "lobby" && now.arrival && bytes[bytes.length - 1] === LF) this.#join(true, now.arrival);
     if (this.#telnet?.interrupted) this.#interrupt();
+  }
+
+  /** Apart from data(): a method holding closures makes a scope at every call, and data() runs for every chunk. */
+  #startReading(): NonNullable<typeof this.#lines> {
+    return (this.#lines = {
+      reader: new LineReader(this.#venue.rules.maxLine),
+      onLine: (line) => this.#line(line),
+      onTooLong: () => this.#tooLong(),
+    });
   }
 
   /**
@@ -405,7 +420,7 @@ export class Connection implements Member, Writable {
    * lobby; one that answered the password has spoken, so it comes in at once, like one that
    * speaks in the lobby, and then `after`, the lines that came behind its answer, are said.
    */
-  #enter(after: string[] = []): void {
+  #enter(after: readonly string[] = NO_LINES): void {
     const stage = this.stage;
     const inputEnded = stage.kind === "password" && stage.inputEnded;
     // A ban given while this one was typing its password counts too.
@@ -485,7 +500,8 @@ export class Connection implements Member, Writable {
     this.#venue.log.info(`${this.address} refused (${why})`);
   }
 
-  #loginTimeout(): void {
+  /** Its login timer has run out: out, if it is still in the TLS handshake or at the password. */
+  loginTimeout(): void {
     if (this.stage.kind !== "handshake" && this.stage.kind !== "password") return;
     this.#refused("did not log in in time");
     this.#out("login");

@@ -3,7 +3,7 @@ import type { Socket, TCPSocketListener } from "bun";
 import { AccessList } from "./access.ts";
 import type { Secret } from "../chat/secret.ts";
 import { describeSocketError, ChatError, errorCode, formatAddress, reachableHost } from "../errors.ts";
-import { Connection, type Transport, type Venue } from "./connection.ts";
+import { Connection, type Venue } from "./connection.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { ClusterStats, ClusterWatcher } from "../bus/redis/cluster.ts";
 import { Feed } from "./feed.ts";
@@ -239,14 +239,20 @@ export class ChatServer {
     // A peer that reset before this ran has no address any more: nothing to greet, nothing to count.
     if (socket.remoteAddress === undefined || socket.remotePort === undefined) return socket.terminate();
     socket.setNoDelay(true); // lines are already batched per turn
-    this.#arrive(socket, (c) => (socket.data = c));
+    // Tied to its socket before anything can close it.
+    const c = new Connection(socket, this.#venue);
+    socket.data = c;
+    this.#arrive(c);
   }
 
   // ── A web page's socket (web.ts), past its Origin check: from here on, a connection like any other ──
 
   open(socket: WebSocket<Connection>): void {
     this.#now = Date.now();
-    this.#arrive(new WebLink(socket), (c) => (socket.data.member = c));
+    // Tied to its socket before anything can close it: a WebSocket's close handler may run inside terminate().
+    const c = new Connection(new WebLink(socket), this.#venue);
+    socket.data.member = c;
+    this.#arrive(c);
   }
 
   /** A frame from a page: bytes, as a TCP chunk is. */
@@ -263,13 +269,10 @@ export class ChatServer {
   }
 
   /**
-   * Every newcomer, over TCP or a WebSocket: the access list, bans and limits, then its
-   * connection's life. attach ties the connection to its socket before anything can close it
-   * (a WebSocket's close handler may run inside terminate()).
+   * Every newcomer, over TCP or a WebSocket, already tied to its socket: the access list, bans
+   * and limits, then its connection's life. No closure per newcomer: a crowd makes thousands.
    */
-  #arrive(transport: Transport, attach: (c: Connection) => void): void {
-    const c = new Connection(transport, this.#venue);
-    attach(c);
+  #arrive(c: Connection): void {
     this.#connections.add(c);
     const refusal = this.#refusal(c);
     if (refusal) {
