@@ -125,6 +125,13 @@ func listenDrops() int64 {
 	return 0
 }
 
+// raise keeps the larger of peak and v in peak (only the sampler and, after it stops, finish write it).
+func raise(peak *atomic.Int64, v int64) {
+	if v > peak.Load() {
+		peak.Store(v)
+	}
+}
+
 func ownCPU() float64 {
 	var u syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
@@ -170,15 +177,9 @@ func watch(pid int) *watcher {
 				if pid > 0 && !s.alive {
 					w.died.Store(true)
 				}
-				if s.rssKiB > w.peakKiB.Load() {
-					w.peakKiB.Store(s.rssKiB)
-				}
-				if s.anonKiB > w.peakAnonKiB.Load() {
-					w.peakAnonKiB.Store(s.anonKiB)
-				}
-				if s.fileKiB > w.peakFileKiB.Load() {
-					w.peakFileKiB.Store(s.fileKiB)
-				}
+				raise(&w.peakKiB, s.rssKiB)
+				raise(&w.peakAnonKiB, s.anonKiB)
+				raise(&w.peakFileKiB, s.fileKiB)
 			}
 		}
 	}()
@@ -199,22 +200,13 @@ func (w *watcher) finish(r *result) {
 	if w.pid <= 0 {
 		return
 	}
-	peak := w.peakKiB.Load()
-	if after.hwmKiB > peak {
-		peak = after.hwmKiB
-	}
-	if after.rssKiB > peak {
-		peak = after.rssKiB
-	}
+	// The last sample counts too; the whole RSS also has the kernel's high-water mark.
+	raise(&w.peakKiB, after.hwmKiB)
+	raise(&w.peakKiB, after.rssKiB)
+	raise(&w.peakAnonKiB, after.anonKiB)
+	raise(&w.peakFileKiB, after.fileKiB)
+	peak, anon, code := w.peakKiB.Load(), w.peakAnonKiB.Load(), w.peakFileKiB.Load()
 	mib := func(kib int64) float64 { return round(float64(kib)/1024, 2) }
-	anon := w.peakAnonKiB.Load()
-	if after.anonKiB > anon {
-		anon = after.anonKiB
-	}
-	code := w.peakFileKiB.Load()
-	if after.fileKiB > code {
-		code = after.fileKiB
-	}
 	f := &figures{Pid: w.pid, BeforeMiB: mib(w.before.rssKiB), AfterMiB: mib(after.rssKiB), PeakMiB: mib(peak), PrivateBeforeMiB: mib(w.before.anonKiB), PrivatePeakMiB: mib(anon), CodePeakMiB: mib(code)}
 	f.Died = !after.alive || w.died.Load()
 	if after.alive && w.before.alive {

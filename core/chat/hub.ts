@@ -239,17 +239,7 @@ export class Hub {
 
   /** Claims name for a newcomer; joins under it once claimed, or tries the next one. */
   #claim(claim: Claim, name: string, asked: boolean): void {
-    const answer = this.#bus.names.claim(nameKey(name), claim.owner);
-    if (typeof answer === "boolean") this.#claimed(claim, name, asked, answer);
-    else this.#claimLater(answer, claim, name, asked);
-  }
-
-  /** A cluster answers later. Apart from #claim: a method holding closures makes a scope at every call, and one process answers at once. */
-  #claimLater(answer: Promise<boolean>, claim: Claim, name: string, asked: boolean): void {
-    void answer.then(
-      (ok) => this.#claimed(claim, name, asked, ok),
-      () => this.#claimed(claim, name, asked, false),
-    );
+    settle(this.#bus.names.claim(nameKey(name), claim.owner), (ok) => this.#claimed(claim, name, asked, ok));
   }
 
   #claimed(claim: Claim, name: string, asked: boolean, ok: boolean): void {

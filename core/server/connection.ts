@@ -101,13 +101,6 @@ export type Stage =
 /** Nothing came behind a password's answer (shared: most newcomers have no password to answer). */
 const NO_LINES: readonly string[] = Object.freeze([]);
 
-/**
- * A timer's callbacks, with the connection as their argument: a closure in open() would make a
- * scope at every call, for every newcomer, although most never start a timer.
- */
-const terminate = (c: Connection) => c.outbox.terminate();
-const loginTimeout = (c: Connection) => c.loginTimeout();
-
 /** The stages that hold nothing are shared: a crowd arriving does not make one of each per person. */
 const NEW: Stage = Object.freeze({ kind: "new" });
 const LOBBY: Stage = Object.freeze({ kind: "lobby" });
@@ -241,13 +234,13 @@ export class Connection implements Member, Writable {
       return this.outbox.terminate();
     }
     if (refusal && tls) {
-      const timer = setTimeout(terminate, loginTimeoutMs, this);
+      const timer = setTimeout(Connection.#terminate, loginTimeoutMs, this);
       return this.#move({ kind: "refusing", refusal, timer });
     }
     if (refusal) return this.#goodbye(refusal, "refused");
     if (!tls && !password) return this.#enter();
     // Scanners and plain clients on a TLS port send nothing useful: they get this long, then are closed.
-    const timer = setTimeout(loginTimeout, loginTimeoutMs, this);
+    const timer = setTimeout(Connection.#loginTimeout, loginTimeoutMs, this);
     if (tls) this.#move({ kind: "handshake", timer });
     else this.#askPassword(password!, timer);
   }
@@ -500,8 +493,15 @@ export class Connection implements Member, Writable {
     this.#venue.log.info(`${this.address} refused (${why})`);
   }
 
+  /**
+   * The login timers' callbacks, given the connection as their argument: a closure in open() would
+   * make a scope at every call, for every newcomer, although most never start a timer.
+   */
+  static readonly #terminate = (c: Connection): void => c.outbox.terminate();
+  static readonly #loginTimeout = (c: Connection): void => c.#loginTimedOut();
+
   /** Its login timer has run out: out, if it is still in the TLS handshake or at the password. */
-  loginTimeout(): void {
+  #loginTimedOut(): void {
     if (this.stage.kind !== "handshake" && this.stage.kind !== "password") return;
     this.#refused("did not log in in time");
     this.#out("login");

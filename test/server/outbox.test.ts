@@ -389,21 +389,29 @@ test("a hold that the turn's own writes outlasted ends at once, without a warnin
   let clock = 50;
   const { turn, channel, peers } = room(1, undefined, () => clock);
   const slow = new FakeSocket();
-  const welcome = new Outbox({ write: (data, offset, length) => ((clock = 250), slow.write(data, offset, length)), shutdown: () => {}, terminate: () => {} }, turn, {
-    maxQueue: 1 << 20,
-    onOverflow: () => {},
-  });
+  // A write that takes until 250, and only once the kernel has room.
+  const socket: Writable = { write: (data, offset, length) => (slow.room > 0 && (clock = 250), slow.write(data, offset, length)), shutdown: () => {}, terminate: () => {} };
+  const welcome = new Outbox(socket, turn, { maxQueue: 1 << 20, onOverflow: () => {} });
+  slow.room = 0;
+  welcome.send(enc("You are x\n")); // the kernel takes nothing: it waits for the turn
+  expect(clock).toBe(50);
   const warnings: string[] = [];
-  const warned = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  let sentinel: () => void;
+  const allIn = new Promise<void>((resolve) => (sentinel = resolve));
+  const warned = (warning: Error) => (warning.name === "Sentinel" ? sentinel() : warnings.push(`${warning.name}: ${warning.message}`));
   process.on("warning", warned);
   try {
     turn.holdForCrowd(); // until 150
     channel.append(enc("a\n"));
-    welcome.send(enc("You are x\n")); // written in this turn, which the write makes last until 250
+    slow.room = Infinity;
+    welcome.drained(); // written in this turn, which the write makes last until 250
     await flushed(turn);
+    expect(clock).toBe(250);
     expect(slow.text).toBe("You are x\n");
     expect(peers[0]!.socket.text).toBe("a\n");
-    await new Promise((resolve) => setTimeout(resolve, 5)); // a warning is emitted on a later tick
+    // Warnings come in the order they were emitted: once this one is in, any from the turn's timer is too.
+    process.emitWarning("every warning before this one has come", "Sentinel");
+    await allIn;
     expect(warnings).toEqual([]);
   } finally {
     process.off("warning", warned);

@@ -119,13 +119,15 @@ export class Appender {
     // not the first few alone.
     if (!this.#soon) {
       this.#soon = true;
-      queueMicrotask(() => {
-        this.#soon = false;
-        this.#pump();
-      });
+      queueMicrotask(this.#pumpSoon);
     }
     return true;
   }
+
+  readonly #pumpSoon = (): void => {
+    this.#soon = false;
+    this.#pump();
+  };
 
   /** Resolves once everything held has been appended (or at once when nothing is). */
   drained(): Promise<void> {
